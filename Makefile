@@ -1,0 +1,41 @@
+# PyTorch Cookbook Lab. Each target creates .venv on first use and installs the course into it.
+#   make lab    open the student edition in JupyterLab
+#   make run    execute the course headless and print a summary   (PROFILE=smoke|quick|full, CHAPTERS="ch01 ch02")
+#   make test   the whole test suite (offline, CPU)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROFILE ?= smoke
+DEVICE ?= auto
+CHAPTERS ?=
+JOBS ?= auto
+
+.PHONY: install lab run test release clean-notebooks bench doctor
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+run: $(STAMP)
+	$(BIN)/cookbook run --profile $(PROFILE) --device $(DEVICE) $(CHAPTERS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+release: $(STAMP)
+	$(BIN)/cookbook release
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/suite.py
+	$(BIN)/python benchmarks/training_overhead.py
+
+doctor: $(STAMP)
+	$(BIN)/cookbook doctor

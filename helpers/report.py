@@ -1,0 +1,16 @@
+"""Recording a notebook's key numbers so `cookbook run` can show them in its summary table."""
+from __future__ import annotations
+
+METRIC_MIME = "application/vnd.cookbook.metric+json"
+
+
+def record(name: str, value: float | int | str) -> None:
+    """Show ``name = value`` in the notebook and tag it for ``cookbook run``'s summary.
+
+    The value is stored in the executed notebook as a display output with a private MIME type;
+    :func:`helpers.notebooks.recorded_metrics` reads it back.
+    """
+    from IPython.display import display
+
+    shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+    display({METRIC_MIME: {"name": name, "value": value}, "text/plain": f"{name} = {shown}"}, raw=True)
