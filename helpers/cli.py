@@ -28,7 +28,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = Path(args.output or root / "build" / "executed" / time.strftime("%Y%m%d-%H%M%S"))
     env = nbs.course_environment(args.profile, args.device, args.data)
     os.environ.update(env)
-    os.environ.setdefault("MPLBACKEND", "agg")
     results = []
     for path in tqdm(paths, desc="notebooks", unit="nb"):
         target = out_dir / path.parent.name / path.name

@@ -20,18 +20,20 @@ def _to_hwc(image: torch.Tensor, mean: Sequence[float] | None, std: Sequence[flo
 
 def show_images(images: torch.Tensor | Sequence[torch.Tensor], labels: Sequence[int | str] | None = None,
                 class_names: Sequence[str] | None = None, ncols: int = 8, mean: Sequence[float] | None = None,
-                std: Sequence[float] | None = None, title: str | None = None, size: float = 1.5):
+                std: Sequence[float] | None = None, title: str | None = None, size: float = 1.5,
+                colors: Sequence[str] | None = None):
     """Plot a grid of CHW (or HW) images with optional captions; returns the figure.
 
     ``mean``/``std`` undo a ``Normalize`` so images display in their natural colours.
-    Integer labels are mapped through ``class_names`` when given.
+    Integer labels are mapped through ``class_names`` when given; ``colors`` colours each caption
+    (e.g. ``"green"``/``"red"`` for right and wrong predictions).
     """
     images = list(images)
     n = len(images)
     ncols = max(1, min(ncols, n))
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
+                             figsize=(size * ncols, (size + 0.35) * nrows + (0.4 if title else 0)))
     for ax in axes.flat:
         ax.axis("off")
     for i, (ax, img) in enumerate(zip(axes.flat, images)):
@@ -41,10 +43,9 @@ def show_images(images: torch.Tensor | Sequence[torch.Tensor], labels: Sequence[
             lab = labels[i]
             lab = lab.item() if isinstance(lab, torch.Tensor) else lab
             ax.set_title(class_names[lab] if class_names is not None and isinstance(lab, int) else str(lab),
-                         fontsize=8)
+                         fontsize=8, **({"color": colors[i]} if colors is not None else {}))
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     plt.show()
     return fig
 

@@ -19,6 +19,8 @@ def test_show_images_undoes_normalisation_and_labels():
     axes = [ax for ax in fig.axes if ax.images]
     assert [ax.get_title() for ax in axes] == ["a", "b", "c"]
     assert abs(axes[0].images[0].get_array().mean() - 0.5) < 1e-6
+    fig = plots.show_images(imgs[:2], labels=["ok", "wrong"], colors=["green", "red"])
+    assert [ax.title.get_color() for ax in fig.axes if ax.images] == ["green", "red"]
 
 
 def test_plot_curves_and_confusion_plot():
