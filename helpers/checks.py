@@ -11,7 +11,9 @@ import torch
 
 
 def _name(obj: Any) -> str:
-    return type(obj).__name__
+    """Type name, qualified when not a builtin (``numpy.bool`` is not ``bool``)."""
+    cls = type(obj)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
 
 
 def check_type(got: Any, expected_type: type | tuple[type, ...], what: str = "the result") -> None:

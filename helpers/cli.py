@@ -61,8 +61,9 @@ def cmd_release(args: argparse.Namespace) -> int:
     from .grading import release
 
     root = nbs.course_root()
-    nbs.clean(p for p in sorted((root / "solutions").rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts)
-    for name in release(root, args.chapters):
+    names = args.chapters or nbs.chapters(root)
+    nbs.clean(p for name in names for p in sorted((root / "solutions" / name).glob("*.ipynb")))
+    for name in release(root, names):
         print(f"released notebooks/{name}")
     return 0
 

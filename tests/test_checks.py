@@ -53,3 +53,10 @@ def test_check_equal_exact():
         check_equal((3, 2), (2, 3), "shape")
     with pytest.raises(AssertionError, match="should be a tuple, got list"):
         check_equal([2, 3], (2, 3))
+
+
+def test_non_builtin_types_are_named_in_full():
+    import numpy as np
+
+    with pytest.raises(AssertionError, match="should be a bool, got numpy.bool"):
+        check_type(np.bool_(True), bool)
