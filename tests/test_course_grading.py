@@ -48,31 +48,39 @@ def graded(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_solutions_score_full_marks(graded, chapter):
-    for name, (score, top) in notebook_scores(graded, "perfect", chapter).items():
-        assert top > 0 and score == top, f"solutions {chapter}/{name}: {score}/{top}; see autograded/perfect/{chapter}"
+def test_autograde_round_trip(graded):
+    """One grading run of the whole class; every chapter and notebook is checked, all failures listed."""
+    failures = []
+    for chapter in CHAPTERS:
+        perfect = notebook_scores(graded, "perfect", chapter)
+        blank = notebook_scores(graded, "blank", chapter)
+        partial = notebook_scores(graded, "partial", chapter)
+        for name, (score, top) in perfect.items():
+            if not (top > 0 and score == top):
+                failures.append(f"solutions {chapter}/{name} scored {score}/{top}, not full marks "
+                                f"(see autograded/perfect/{chapter})")
+        for name, (score, top) in blank.items():
+            if score != 0:
+                failures.append(f"untouched student edition {chapter}/{name} scored {score}/{top}, not 0")
+        for name, (score, top) in partial.items():
+            if not 0 < score < top:
+                failures.append(f"{chapter}/{name} with only its first exercise solved scored {score}/{top}, "
+                                "not strictly between 0 and full marks")
+        if not (set(perfect) == set(blank) == set(partial)) or not perfect:
+            failures.append(f"{chapter}: graded notebooks differ between students: {sorted(perfect)}")
+    assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_untouched_student_edition_scores_zero(graded, chapter):
-    for name, (score, top) in notebook_scores(graded, "blank", chapter).items():
-        assert score == 0, f"student edition {chapter}/{name} scored {score}/{top} without any answer"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_partly_solved_scores_in_between(graded, chapter):
-    for name, (score, top) in notebook_scores(graded, "partial", chapter).items():
-        assert 0 < score < top, f"{chapter}/{name} with only its first exercise solved scored {score}/{top}"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_student_edition_errors_only_in_exercise_cells(graded, chapter):
-    for path in sorted((graded / "autograded" / "blank" / chapter).glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        for i, cell in enumerate(nb.cells):
-            errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-            meta = cell.metadata.get("nbgrader", {})
-            assert not errors or meta.get("solution") or meta.get("grade"), (
-                f"{chapter}/{path.name} cell {i} is a demo cell but fails when the exercises are unsolved: "
-                f"{errors[0].ename}: {errors[0].evalue}\n{cell.source[:300]}")
+def test_student_edition_errors_only_in_exercise_cells(graded):
+    """Demo cells of the student edition run even though no exercise is solved."""
+    failures = []
+    for chapter in CHAPTERS:
+        for path in sorted((graded / "autograded" / "blank" / chapter).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            for i, cell in enumerate(nb.cells):
+                errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+                meta = cell.metadata.get("nbgrader", {})
+                if errors and not (meta.get("solution") or meta.get("grade")):
+                    failures.append(f"{chapter}/{path.name} cell {i} is a demo cell but fails when the exercises "
+                                    f"are unsolved: {errors[0].ename}: {errors[0].evalue}\n{cell.source[:300]}")
+    assert not failures, "\n\n".join(failures)

@@ -1,4 +1,6 @@
-"""The class-grading pipeline on a small course: parallel autograde, bad submissions, no lost grades."""
+"""The class-grading pipeline on a small course: parallel autograde, bad submissions, no lost grades.
+
+The class is graded once per module; the regrading test runs last because it grades again."""
 import shutil
 
 import nbformat
@@ -8,9 +10,10 @@ from helpers.grading import find_submissions, grade_class, notebook_scores, read
 from minicourse import make_course
 
 NB = "01_mini.ipynb"
+pytestmark = pytest.mark.xdist_group("mini-grading")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("grading") / "course", with_helpers=False)
     release(root, [])

@@ -1,0 +1,114 @@
+"""Pretrained models: torchvision's ImageNet weights when available, else a small committed stand-in.
+
+Offline (or with data policy ``synthetic``) :func:`pretrained_resnet` returns a *mini* ResNet
+with torchvision's own ``ResNet`` class, module names (``conv1``, ``bn1``, ``layer1``..``layer4``,
+``avgpool``, ``fc``) and channel counts (``fc.in_features`` 2048 for ResNet-50, 512 for
+ResNet-18), but one block per stage and grouped convolutions, so its checkpoint is about 2 MB.
+It was pretrained by ``scripts/train_standin_weights.py`` on the CIFAR-10 stand-in (a real
+source task), so freezing it, replacing the head and fine-tuning still demonstrates transfer.
+"""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
+
+from .config import Course
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+_TORCHVISION = {"resnet50": "ResNet50_Weights", "resnet18": "ResNet18_Weights"}
+_SHOWN: set[str] = set()
+
+
+def standin_resnet(name: str = "resnet50", num_classes: int = 10) -> ResNet:
+    """The untrained mini ResNet used as the offline stand-in for ``name`` (``resnet50`` or ``resnet18``).
+
+    Same class, module names and stage widths as torchvision's model; one block per stage;
+    3x3 convolutions (ResNet-18) and shortcut projections (ResNet-50) are grouped to stay small.
+    """
+    if name == "resnet50":
+        model = ResNet(Bottleneck, [1, 1, 1, 1], num_classes=num_classes, width_per_group=8)
+        for layer in (model.layer1, model.layer2, model.layer3, model.layer4):
+            conv = layer[0].downsample[0]
+            layer[0].downsample[0] = nn.Conv2d(conv.in_channels, conv.out_channels, 1, stride=conv.stride,
+                                               groups=32, bias=False)
+    elif name == "resnet18":
+        model = ResNet(BasicBlock, [1, 1, 1, 1], num_classes=num_classes)
+        for layer in (model.layer1, model.layer2, model.layer3, model.layer4):
+            for attr in ("conv1", "conv2"):
+                conv = getattr(layer[0], attr)
+                setattr(layer[0], attr, nn.Conv2d(conv.in_channels, conv.out_channels, 3, stride=conv.stride,
+                                                  padding=1, groups=8, bias=False))
+    else:
+        raise ValueError(f"unknown model {name!r}: use one of {', '.join(_TORCHVISION)}")
+    return model
+
+
+def standin_checkpoint(name: str) -> Path:
+    """Path of the committed stand-in checkpoint for ``name``."""
+    return WEIGHTS_DIR / f"{name}_standin.pt"
+
+
+def load_standin(name: str = "resnet50") -> ResNet:
+    """The stand-in mini ResNet with its committed pretrained weights (``.categories`` = source classes)."""
+    path = standin_checkpoint(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `python scripts/train_standin_weights.py` to create it")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    model = standin_resnet(name, num_classes=len(checkpoint["categories"]))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in checkpoint["state_dict"].items()})
+    model.categories = list(checkpoint["categories"])
+    model.standin = True
+    return model
+
+
+def _torchvision_resnet(name: str, allow_download: bool) -> nn.Module | None:
+    """torchvision's ImageNet model if its weights are cached or (allowed and) downloadable, else None."""
+    weights = getattr(torchvision.models, _TORCHVISION[name]).IMAGENET1K_V1
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    if not cached.is_file() and not allow_download:
+        return None
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(5.0)  # fail fast offline instead of hanging on the connection
+    try:
+        model = getattr(torchvision.models, name)(weights=weights)
+    except (OSError, RuntimeError):
+        return None
+    finally:
+        socket.setdefaulttimeout(previous)
+    model.categories = list(weights.meta["categories"])
+    model.standin = False
+    return model
+
+
+def pretrained_resnet(course: Course, name: str = "resnet50") -> nn.Module:
+    """An ImageNet-pretrained ``resnet50``/``resnet18`` (``IMAGENET1K_V1``), or the offline stand-in.
+
+    Policy ``auto``: torchvision's weights from the cache or downloaded, else the stand-in with a
+    banner; ``real``: torchvision's weights or a ``RuntimeError`` saying how to get them;
+    ``synthetic``: always the stand-in (no network). The model has ``.categories`` (the source
+    task's class names) and ``.standin``. Replace ``model.fc`` for a new task as usual.
+    """
+    if name not in _TORCHVISION:
+        raise ValueError(f"unknown model {name!r}: use one of {', '.join(_TORCHVISION)}")
+    if course.data != "synthetic":
+        model = _torchvision_resnet(name, allow_download=True)
+        if model is not None:
+            return model
+        if course.data == "real":
+            raise RuntimeError(f"the ImageNet weights of {name} are not cached in {torch.hub.get_dir()} and could "
+                               f"not be downloaded; connect once and run torchvision.models.{name}(weights='DEFAULT'), "
+                               f"or use data policy 'auto'/'synthetic' for the offline stand-in")
+    model = load_standin(name)
+    if name not in _SHOWN:
+        _SHOWN.add(name)
+        why = "not used (data policy 'synthetic')" if course.data == "synthetic" else "not available offline"
+        print(f"STAND-IN MODEL: torchvision's ImageNet weights for {name} are {why}, so this is a "
+              f"mini {name} (same ResNet class, module names and fc.in_features={model.fc.in_features}, one block per "
+              f"stage) pretrained on the CIFAR-10 stand-in. Transfer learning works the same way; accuracies are "
+              f"lower than with ImageNet features.")
+    return model

@@ -1,0 +1,294 @@
+"""helpers.data: real-format fixtures through the real code paths, data policies, bad directories."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import socket
+import tarfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from PIL import Image
+
+from helpers import data, download, standins, text
+from helpers.config import Course
+from helpers.data_cli import main as data_cli
+
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def course(tmp_path: Path, policy: str = "real", profile: str = "smoke") -> Course:
+    return Course(profile=profile, device=torch.device("cpu"), data=policy, seed=0, data_dir=tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def fresh_state(monkeypatch):
+    """Each test starts with no banners shown and no data set marked unreachable."""
+    monkeypatch.setattr(data, "_BANNERS_SHOWN", set())
+    monkeypatch.setattr(data, "_UNREACHABLE", set())
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    """Any attempt to open a connection or resolve a name fails the test."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the network was touched")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+
+
+@pytest.fixture()
+def offline(monkeypatch):
+    """Downloads fail the way they do without a network."""
+    def fail(resource, *args, **kwargs):
+        raise download.DownloadError(f"could not download {resource.filename}: no network (test)")
+    monkeypatch.setattr(download, "fetch", fail)
+
+
+# --------------------------------------------------------------------------- fixtures in the real formats
+def write_idx_fixture(raw: Path, n_train: int = 30, n_test: int = 10) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(1)
+    arrays = {"train_images": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+              "train_labels": (np.arange(n_train) % 10).astype(np.uint8),
+              "test_images": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+              "test_labels": (np.arange(n_test) % 10).astype(np.uint8)}
+    raw.mkdir(parents=True, exist_ok=True)
+    for key, base in standins.IDX_FILES.items():
+        standins.write_idx(raw / f"{base}.gz", arrays[key])
+    return arrays
+
+
+def write_cifar_fixture(folder: Path) -> tuple[np.ndarray, list[int]]:
+    rng = np.random.default_rng(2)
+    x_train, x_test = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (20, 10))
+    y_train, y_test = np.arange(20) % 10, np.arange(10) % 10
+    standins.write_cifar_batches(folder, x_train, y_train, x_test, y_test, standins.CIFAR10_CLASSES)
+    return x_train, list(y_train)
+
+
+def write_imagefolder_fixture(root: Path, per_class: int = 3) -> None:
+    for split in ("train", "val", "test"):
+        for cls in ("NORMAL", "PNEUMONIA"):
+            folder = root / split / cls
+            folder.mkdir(parents=True)
+            for i in range(per_class):
+                Image.fromarray(np.full((40, 50), 60 * i, np.uint8), mode="L").save(folder / f"img{i}.png")
+
+
+def test_fashion_mnist_real_idx_files(tmp_path):
+    arrays = write_idx_fixture(tmp_path / "FashionMNIST" / "raw")
+    train = data.fashion_mnist(course(tmp_path), train=True)
+    test = data.fashion_mnist(course(tmp_path), train=False, transform=torchvision.transforms.ToTensor())
+    assert isinstance(train, torchvision.datasets.FashionMNIST) and train.standin is False
+    assert train.classes == FASHION and len(train) == 30 and len(test) == 10
+    image, label = train[3]
+    assert isinstance(image, Image.Image) and image.size == (28, 28) and label == 3
+    np.testing.assert_array_equal(train.data.numpy(), arrays["train_images"])
+    assert test[0][0].shape == (1, 28, 28)
+
+
+def test_mnist_idx_files_and_npz_from_real_files(tmp_path):
+    arrays = write_idx_fixture(tmp_path / "MNIST" / "raw")
+    c = course(tmp_path)
+    files = data.mnist_idx_files(c)
+    assert set(files) == {"train_images", "train_labels", "test_images", "test_labels"}
+    assert files["train_images"] == tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"
+    npz = np.load(data.mnist_npz(c))
+    assert sorted(npz.files) == ["x_test", "x_train", "y_test", "y_train"]
+    np.testing.assert_array_equal(npz["x_train"], arrays["train_images"])
+    np.testing.assert_array_equal(npz["y_test"], arrays["test_labels"])
+    assert npz["x_train"].dtype == np.uint8 and npz["y_train"].dtype == np.uint8
+    assert data.mnist(c).classes[0] == "0 - zero"
+
+
+def test_standin_idx_files_use_the_real_header_format(tmp_path):
+    import gzip
+    import struct
+    files = data.mnist_idx_files(course(tmp_path, "synthetic"))
+    with gzip.open(files["train_images"]) as handle:
+        magic, n, rows, cols = struct.unpack(">IIII", handle.read(16))
+    with gzip.open(files["test_labels"]) as handle:
+        magic_labels, n_labels = struct.unpack(">II", handle.read(8))
+    assert (magic, n, rows, cols) == (2051, 2000, 28, 28) and (magic_labels, n_labels) == (2049, 500)
+
+
+def test_cifar10_real_pickle_batches(tmp_path):
+    x_train, y_train = write_cifar_fixture(tmp_path / "cifar-10-batches-py")
+    train = data.cifar10(course(tmp_path), train=True)
+    assert isinstance(train, torchvision.datasets.CIFAR10) and train.standin is False
+    assert train.classes == standins.CIFAR10_CLASSES and train.targets == y_train
+    np.testing.assert_array_equal(train.data, x_train)
+    image, label = train[5]
+    assert image.mode == "RGB" and image.size == (32, 32) and label == 5
+    assert len(data.cifar10(course(tmp_path), train=False)) == 10
+
+
+def test_cifar10_download_unpacks_a_verified_archive(tmp_path, monkeypatch):
+    write_cifar_fixture(tmp_path / "build" / "cifar-10-batches-py")
+    archive = tmp_path / "mirror" / "cifar-10-python.tar.gz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "build" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    source = download.SOURCES["cifar10"]
+    resource = download.Resource(archive.name, (archive.as_uri(),), archive.stat().st_size,
+                                 hashlib.md5(archive.read_bytes()).hexdigest())
+    monkeypatch.setitem(download.SOURCES, "cifar10", dataclasses.replace(source, resources=(resource,)))
+    data_dir = tmp_path / "data"
+    ds = data.cifar10(course(data_dir, "auto"))
+    assert ds.standin is False and len(ds) == 20
+    assert sorted(p.name for p in data_dir.iterdir()) == ["cifar-10-batches-py", "cifar-10-python.tar.gz"]
+
+
+def test_news_real_csv(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    rows = [{"id": i, "content": f"article number {i}, about {c}", **{k: int(k == c) for k in data.NEWS_CLASSES}}
+            for i, c in enumerate(data.NEWS_CLASSES * 2)]
+    for split in ("train", "valid", "test"):
+        standins.write_news_csv(folder / f"{split}.csv", rows)
+    paths = data.news(course(tmp_path))
+    assert paths == {s: folder / f"{s}.csv" for s in ("train", "valid", "test")}
+    texts, labels, classes = text.read_news_csv(paths["train"])
+    assert classes == ["Business", "SciTech", "Sports", "World"] and labels == [0, 1, 2, 3] * 2
+    assert texts[0] == "article number 0, about Business"
+
+
+def test_news_download_converts_ag_news(tmp_path, monkeypatch):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    raw = {"train": "".join(f'"{1 + i % 4}","Title {i}","Text\\\\with break {i}"\n' for i in range(40)),
+           "test": '"3","Stocks rise","Markets up"\n"2","Team wins","Final score"\n'}
+    resources = []
+    for split, content in raw.items():
+        (mirror / f"{split}.csv").write_text(content)
+        resources.append(download.Resource(f"ag_news_{split}.csv", ((mirror / f"{split}.csv").as_uri(),), None,
+                                           hashlib.md5(content.encode()).hexdigest()))
+    monkeypatch.setitem(download.SOURCES, "news",
+                        dataclasses.replace(download.SOURCES["news"], resources=tuple(resources)))
+    paths = data.news(course(tmp_path / "data"))
+    train, valid, test = (text.read_news_csv(paths[s]) for s in ("train", "valid", "test"))
+    assert len(train[0]) == 38 and len(valid[0]) == 2 and test[0] == ["Stocks rise Markets up", "Team wins Final score"]
+    assert test[1] == [0, 2]  # Business, Sports in the course's column order
+    assert train[0][0] == "Title 0 Text with break 0"
+
+
+def test_chest_xray_real_imagefolder(tmp_path):
+    write_imagefolder_fixture(tmp_path / "chest_xray")
+    ds = data.chest_xray(course(tmp_path), "val", transform=torchvision.transforms.ToTensor())
+    assert isinstance(ds, torchvision.datasets.ImageFolder) and ds.classes == ["NORMAL", "PNEUMONIA"]
+    assert ds.standin is False and len(ds) == 6 and ds[0][0].shape == (3, 40, 50)
+    with pytest.raises(ValueError, match="split"):
+        data.chest_xray(course(tmp_path), "validation")
+
+
+def test_glove_real_text_file(tmp_path):
+    (tmp_path / "glove").mkdir()
+    (tmp_path / "glove" / "glove.6B.50d.txt").write_text("the " + " ".join(["0.5"] * 50) + "\n"
+                                                        "king " + " ".join(["-1"] * 50) + "\n")
+    words, vectors = data.glove(course(tmp_path), dim=50)
+    assert words == ["the", "king"] and vectors.shape == (2, 50) and vectors.dtype == torch.float32
+
+
+# --------------------------------------------------------------------------- policies
+def test_real_policy_fails_with_instructions(tmp_path, offline):
+    with pytest.raises(data.DataUnavailable) as info:
+        data.fashion_mnist(course(tmp_path, "real"))
+    message = str(info.value)
+    assert "cookbook data download fashion_mnist" in message and "fashion-mnist.s3" in message
+    with pytest.raises(data.DataUnavailable, match="kaggle"):
+        data.chest_xray(course(tmp_path, "real"), "train")
+    with pytest.raises(data.DataUnavailable, match="glove.6B.zip"):
+        data.glove(course(tmp_path, "real"))
+
+
+def test_auto_offline_falls_back_with_one_banner(tmp_path, offline, capsys):
+    c = course(tmp_path, "auto")
+    train = data.fashion_mnist(c)
+    test = data.fashion_mnist(c, train=False)
+    out = capsys.readouterr().out
+    assert train.standin and test.standin and train.classes == FASHION
+    assert out.count("STAND-IN DATA for Fashion-MNIST") == 1
+    assert "cookbook data download fashion_mnist" in out
+
+
+def test_synthetic_never_touches_the_network(tmp_path, no_network):
+    c = course(tmp_path, "synthetic")
+    assert data.mnist(c).standin and data.cifar10(c, train=False).standin
+    assert data.news(c)["train"].is_file()
+    assert data.chest_xray(c, "val").standin
+
+
+def test_auto_uses_real_files_when_present(tmp_path, no_network):
+    write_idx_fixture(tmp_path / "FashionMNIST" / "raw")
+    assert data.fashion_mnist(course(tmp_path, "auto")).standin is False
+
+
+# --------------------------------------------------------------------------- bad data directories
+def test_data_dir_that_is_a_file(tmp_path):
+    bad = tmp_path / "data"
+    bad.write_text("not a folder")
+    with pytest.raises(data.DataError, match="is a file, not a folder"):
+        data.mnist(course(bad, "synthetic"))
+
+
+def test_dataset_folder_that_is_a_file(tmp_path):
+    (tmp_path / "FashionMNIST").mkdir()
+    (tmp_path / "FashionMNIST" / "raw").write_text("oops")
+    with pytest.raises(data.DataError, match="should be a folder"):
+        data.fashion_mnist(course(tmp_path, "auto"))
+
+
+def test_unreadable_folder(tmp_path, monkeypatch):
+    (tmp_path / "MNIST" / "raw").mkdir(parents=True)
+    monkeypatch.setattr(data.os, "access", lambda path, mode: False)
+    with pytest.raises(data.DataError, match="not readable"):
+        data.mnist(course(tmp_path, "auto"))
+
+
+def test_corrupt_real_gzip_gives_actionable_error(tmp_path):
+    write_idx_fixture(tmp_path / "MNIST" / "raw")
+    (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(data.DataError, match="delete it and download it again"):
+        data.mnist(course(tmp_path))
+    assert not (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").exists()
+
+
+# --------------------------------------------------------------------------- take, sample_image, CLI
+def test_take_is_balanced_spread_and_keeps_metadata(tmp_path):
+    write_idx_fixture(tmp_path / "FashionMNIST" / "raw", n_train=100)
+    ds = data.fashion_mnist(course(tmp_path))
+    subset = data.take(ds, 20)
+    assert len(subset) == 20 and subset.classes == FASHION
+    assert np.bincount(subset.targets, minlength=10).tolist() == [2] * 10
+    assert subset.indices == data.take(ds, 20).indices, "deterministic"
+    assert min(subset.indices) < 10 and max(subset.indices) > 90, "spread over the whole data set"
+    assert subset.data.shape == (20, 28, 28) and subset[0][1] == subset.targets[0]
+    assert data.take(ds, None) is ds and data.take(ds, 1000) is ds
+
+
+def test_take_without_targets():
+    ds = torch.utils.data.TensorDataset(torch.arange(10))
+    assert data.take(ds, 3).indices == [0, 4, 9]
+    assert len(data.take(ds, 0)) == 0
+
+
+def test_sample_image_is_a_real_rgb_photo():
+    image = data.sample_image()
+    assert isinstance(image, Image.Image) and image.mode == "RGB" and image.size == (640, 427)
+    assert np.asarray(image).std() > 30
+
+
+def test_data_cli_list_and_verify(tmp_path, capsys):
+    write_idx_fixture(tmp_path / "MNIST" / "raw")
+    assert data_cli(["--data-dir", str(tmp_path), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "mnist" in out and "present" in out and "manual download" in out
+    assert data_cli(["--data-dir", str(tmp_path), "verify"]) == 1, "fixture files do not match MNIST's md5s"
+    assert "BAD" in capsys.readouterr().out
+    assert data_cli(["--data-dir", str(tmp_path), "download", "nonsense"]) == 2

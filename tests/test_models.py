@@ -1,0 +1,69 @@
+"""helpers.models: the committed stand-in checkpoints and the pretrained-model policy."""
+from __future__ import annotations
+
+import socket
+import urllib.request
+
+import numpy as np
+import pytest
+import torch
+from torchvision.models.resnet import ResNet
+
+from helpers import data, models
+from helpers.config import Course
+
+
+def course(tmp_path, policy: str) -> Course:
+    return Course(profile="smoke", device=torch.device("cpu"), data=policy, seed=0, data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("name, features", [("resnet50", 2048), ("resnet18", 512)])
+def test_standin_checkpoint_loads_with_torchvision_structure(name, features):
+    path = models.standin_checkpoint(name)
+    assert path.is_file() and path.stat().st_size < 4_000_000, "committed checkpoint, a few MB at most"
+    model = models.load_standin(name)
+    assert isinstance(model, ResNet) and model.standin
+    assert model.fc.in_features == features and model.categories == data.standins.CIFAR10_CLASSES
+    for attr in ("conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc"):
+        assert hasattr(model, attr)
+    body = torch.nn.Sequential(*list(model.children())[:-2]).eval()
+    assert body(torch.randn(2, 3, 64, 64)).shape == (2, features, 2, 2)
+
+
+def test_synthetic_policy_uses_the_standin_without_network(tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the network was touched")
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(models, "_SHOWN", set())
+    model = models.pretrained_resnet(course(tmp_path, "synthetic"), "resnet18")
+    assert model.standin and "STAND-IN MODEL" in capsys.readouterr().out
+
+
+def test_offline_auto_falls_back_and_real_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "_torchvision_resnet", lambda name, allow_download: None)
+    assert models.pretrained_resnet(course(tmp_path, "auto"), "resnet50").standin
+    with pytest.raises(RuntimeError, match="weights='DEFAULT'"):
+        models.pretrained_resnet(course(tmp_path, "real"), "resnet50")
+    with pytest.raises(ValueError, match="resnet50"):
+        models.pretrained_resnet(course(tmp_path, "auto"), "vgg16")
+
+
+def test_pretrained_standin_features_transfer(tmp_path):
+    """A linear probe on the pretrained stand-in's features beats one on a random network's."""
+    from sklearn.linear_model import LogisticRegression
+
+    c = course(tmp_path, "synthetic")
+    test = data.take(data.cifar10(c, train=False), 400)
+    x = torch.from_numpy(np.asarray(test.data)).permute(0, 3, 1, 2).float() / 255
+    x = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    y = np.asarray(test.targets)
+    scores = {}
+    for label, model in (("pretrained", models.load_standin("resnet18")),
+                         ("random", models.standin_resnet("resnet18"))):
+        model.fc = torch.nn.Identity()
+        with torch.no_grad():
+            features = model.eval()(x).numpy()
+        probe = LogisticRegression(max_iter=300).fit(features[::2], y[::2])
+        scores[label] = probe.score(features[1::2], y[1::2])
+    assert scores["pretrained"] > scores["random"] + 0.1, scores
