@@ -20,9 +20,14 @@ from .notebooks import chapters, normalise, write_notebook
 
 def nbgrader(args: list[str], root: Path, env: dict[str, str] | None = None,
              timeout: int | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m nbgrader ARGS`` in the course root (its nbgrader_config.py applies)."""
+    """Run ``python -m nbgrader ARGS`` in the course root (its nbgrader_config.py applies).
+
+    The interpreter's folder goes first on PATH: nbgrader runs the ``alembic`` executable of its
+    environment to set up the gradebook, which a non-activated virtual environment would not find.
+    """
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+                          env={**os.environ, "PATH": path, **(env or {})}, timeout=timeout)
 
 
 # --------------------------------------------------------------------------------------------- release
