@@ -19,7 +19,7 @@ import pickle
 import shutil
 import struct
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -279,30 +279,35 @@ def _fashion_masks(label: int, x: np.ndarray, y: np.ndarray, rng: np.random.Gene
     return body | handle, flap & (rng.random((n, 1, 1)) < 0.6)
 
 
+def _class_chunks(labels: np.ndarray, size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(label, indices)`` for each class 0-9, in chunks of about ``size`` (bounds peak memory)."""
+    for label in range(10):
+        idx = np.flatnonzero(labels == label)
+        for chunk in np.array_split(idx, max(1, len(idx) // size)):
+            if len(chunk):
+                yield label, chunk
+
+
 def fashion_mnist_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Render (N, 28, 28) uint8 clothing silhouettes for the given Fashion-MNIST labels."""
     out = np.zeros((len(labels), 28, 28), dtype=np.uint8)
     factor = 2
-    for label in range(10):
-        idx = np.flatnonzero(labels == label)
-        for chunk in np.array_split(idx, max(1, len(idx) // 2000)):
-            n = len(chunk)
-            if n == 0:
-                continue
-            x, y = _grid(n, 28 * factor, rng, shift=0.1, scale=(0.78, 1.06), rotate=0.1)
-            shape, detail = _fashion_masks(label, x, y, rng)
-            base = _u(rng, 0.25, 1.0, n)
-            kind = rng.integers(0, 4, (n, 1, 1))
-            freq, phase = _u(rng, 8, 22, n), _u(rng, 0, 6.28, n)
-            stripes = np.where(kind == 1, np.sin(y * freq + phase), np.where(kind == 2, np.sin(x * freq + phase),
-                               np.where(kind == 3, np.sin(x * freq) * np.sin(y * freq + phase), 0)))
-            texture = 1 + _u(rng, 0.05, 0.45, n) * stripes
-            shade = 1 - 0.25 * np.clip(np.abs(x), 0, 1) ** 2 + 0.1 * _smooth_noise(rng, n, 28 * factor, 5)[..., 0]
-            value = base * texture * shade * np.where(detail, _u(rng, 0.35, 0.7, n), 1.0)
-            value = np.where(shape, np.clip(value, 0.04, 1.0), 0.0).astype(np.float32)
-            img = _downsample(value, factor)
-            img += np.where(img > 0.02, rng.normal(0, 0.06, img.shape), 0)
-            out[chunk] = np.clip(img * 255, 0, 255).astype(np.uint8)
+    for label, chunk in _class_chunks(labels, 2000):
+        n = len(chunk)
+        x, y = _grid(n, 28 * factor, rng, shift=0.1, scale=(0.78, 1.06), rotate=0.1)
+        shape, detail = _fashion_masks(label, x, y, rng)
+        base = _u(rng, 0.25, 1.0, n)
+        kind = rng.integers(0, 4, (n, 1, 1))
+        freq, phase = _u(rng, 8, 22, n), _u(rng, 0, 6.28, n)
+        stripes = np.where(kind == 1, np.sin(y * freq + phase), np.where(kind == 2, np.sin(x * freq + phase),
+                           np.where(kind == 3, np.sin(x * freq) * np.sin(y * freq + phase), 0)))
+        texture = 1 + _u(rng, 0.05, 0.45, n) * stripes
+        shade = 1 - 0.25 * np.clip(np.abs(x), 0, 1) ** 2 + 0.1 * _smooth_noise(rng, n, 28 * factor, 5)[..., 0]
+        value = base * texture * shade * np.where(detail, _u(rng, 0.35, 0.7, n), 1.0)
+        value = np.where(shape, np.clip(value, 0.04, 1.0), 0.0).astype(np.float32)
+        img = _downsample(value, factor)
+        img += np.where(img > 0.02, rng.normal(0, 0.06, img.shape), 0)
+        out[chunk] = np.clip(img * 255, 0, 255).astype(np.uint8)
     return out
 
 
@@ -489,28 +494,24 @@ def cifar10_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Render (N, 32, 32, 3) uint8 object-on-background images for CIFAR-10 labels."""
     out = np.zeros((len(labels), 32, 32, 3), dtype=np.uint8)
     factor = 2
-    for label in range(10):
-        idx = np.flatnonzero(labels == label)
-        for chunk in np.array_split(idx, max(1, len(idx) // 1500)):
-            n = len(chunk)
-            if n == 0:
-                continue
-            x, y = _grid(n, 32 * factor, rng, shift=0.18, scale=(0.6, 1.0), rotate=0.15)
-            flip = np.where(rng.random((n, 1, 1)) < 0.5, -1.0, 1.0).astype(np.float32)
-            x = x * flip
-            kind = np.asarray(_BACKGROUNDS[label])[rng.integers(0, len(_BACKGROUNDS[label]), n)]
-            kind = np.where(rng.random(n) < 0.3, rng.integers(0, 6, n), kind)  # some unusual scenes
-            scene = _clutter(_background(kind, 32, rng), rng)
-            body, detail = _object_mask(label, x, y, rng)
-            cover = _downsample(body.astype(np.float32), factor)[..., None]
-            dark = _downsample((body & detail).astype(np.float32), factor)[..., None]
-            palette = np.asarray(_PALETTES[label], np.float32)
-            colour = palette[rng.integers(0, len(palette), n)] + rng.normal(0, 0.1, (n, 3)).astype(np.float32)
-            yc = _downsample(y, factor)[..., None]
-            shade = 1 + 0.25 * _smooth_noise(rng, n, 32, 4) - 0.2 * np.clip(yc, 0, 1)
-            obj = colour[:, None, None, :] * shade * (1 - dark * (1 - _u(rng, 0.2, 0.5, n)[..., None]))
-            img = scene * (1 - cover) + obj * cover + rng.normal(0, 0.03, (n, 32, 32, 3)).astype(np.float32)
-            out[chunk] = np.clip(img * 255, 0, 255).astype(np.uint8)
+    for label, chunk in _class_chunks(labels, 1500):
+        n = len(chunk)
+        x, y = _grid(n, 32 * factor, rng, shift=0.18, scale=(0.6, 1.0), rotate=0.15)
+        flip = np.where(rng.random((n, 1, 1)) < 0.5, -1.0, 1.0).astype(np.float32)
+        x = x * flip
+        kind = np.asarray(_BACKGROUNDS[label])[rng.integers(0, len(_BACKGROUNDS[label]), n)]
+        kind = np.where(rng.random(n) < 0.3, rng.integers(0, 6, n), kind)  # some unusual scenes
+        scene = _clutter(_background(kind, 32, rng), rng)
+        body, detail = _object_mask(label, x, y, rng)
+        cover = _downsample(body.astype(np.float32), factor)[..., None]
+        dark = _downsample((body & detail).astype(np.float32), factor)[..., None]
+        palette = np.asarray(_PALETTES[label], np.float32)
+        colour = palette[rng.integers(0, len(palette), n)] + rng.normal(0, 0.1, (n, 3)).astype(np.float32)
+        yc = _downsample(y, factor)[..., None]
+        shade = 1 + 0.25 * _smooth_noise(rng, n, 32, 4) - 0.2 * np.clip(yc, 0, 1)
+        obj = colour[:, None, None, :] * shade * (1 - dark * (1 - _u(rng, 0.2, 0.5, n)[..., None]))
+        img = scene * (1 - cover) + obj * cover + rng.normal(0, 0.03, (n, 32, 32, 3)).astype(np.float32)
+        out[chunk] = np.clip(img * 255, 0, 255).astype(np.uint8)
     return out
 
 
