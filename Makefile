@@ -1,7 +1,7 @@
 # PyTorch Cookbook Lab. Each target creates .venv on first use and installs the course into it.
 #   make lab    open the student edition in JupyterLab
 #   make run    execute the course headless and print a summary   (PROFILE=smoke|quick|full, CHAPTERS="ch01 ch02")
-#   make test   the whole test suite (offline, CPU)
+#   make test   the whole test suite (offline, CPU); DEVICE=cuda also runs every notebook on the GPU
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +11,7 @@ DEVICE ?= auto
 CHAPTERS ?=
 JOBS ?= auto
 
-.PHONY: install lab run test release clean-notebooks bench doctor
+.PHONY: install lab run test release bench doctor
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,13 @@ run: $(STAMP)
 	$(BIN)/cookbook run --profile $(PROFILE) --device $(DEVICE) $(CHAPTERS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	COOKBOOK_TEST_DEVICE=$(filter cuda mps,$(DEVICE)) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 release: $(STAMP)
 	$(BIN)/cookbook release
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/suite.py
+	$(BIN)/python benchmarks/suite.py --profile $(PROFILE) $(CHAPTERS)
 	$(BIN)/python benchmarks/training_overhead.py
 
 doctor: $(STAMP)

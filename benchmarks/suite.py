@@ -1,10 +1,11 @@
-"""Time every solution notebook in the smoke profile against the floor.
+"""Time every solution notebook in a profile, print its recorded headline metrics, and (smoke) the floor ratio.
 
 The floor is what any notebook pays: a kernel start plus the parameters and setup cells
-(`import torch, helpers` and `helpers.setup`). Prints per-notebook times, the total, and the
-ratio total / (notebooks x floor); the design's goal is at most about 2.
+(`import torch, helpers` and `helpers.setup`). The design's goal for the smoke profile is a total of at
+most about 2x (notebooks x floor); for the quick profile, about 3 minutes or less per notebook on 2 cores.
+The grading environment of `cookbook/rules.py` is used (stand-in data, CPU), with the profile chosen here.
 
-    python benchmarks/suite.py [CHAPTER ...] [--repeat N]
+    python benchmarks/suite.py [CHAPTER ...] [--profile smoke|quick|full] [--repeat N]
 """
 from __future__ import annotations
 
@@ -20,42 +21,48 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.notebooks import chapter_notebooks, execute  # noqa: E402
+from cookbook import rules  # noqa: E402
+from cookbook.course import chapter_notebooks  # noqa: E402
+from cookbook.execute import execute  # noqa: E402
 
 
 def floor_notebook(template: Path, dest: Path) -> Path:
     """A notebook made of the template's parameters and setup cells only."""
     nb = nbformat.read(template, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"][:2]
-    nb.cells = code
+    nb.cells = [c for c in nb.cells if c.cell_type == "code"][:2]
     nbformat.write(nb, dest)
     return dest
+
+
+def _metrics(values: dict) -> str:
+    return "; ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in values.items())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*")
+    parser.add_argument("--profile", choices=["smoke", "quick", "full"], default="smoke")
     parser.add_argument("--repeat", type=int, default=3, help="floor measurements (median is used)")
     args = parser.parse_args()
-    os.environ.update({"COOKBOOK_PROFILE": "smoke", "COOKBOOK_DATA": "synthetic", "COOKBOOK_DEVICE": "cpu",
-                       "MPLBACKEND": "agg"})
+    os.environ.update(rules.grading_environment())
+    os.environ["COOKBOOK_PROFILE"] = args.profile
     paths = chapter_notebooks(ROOT, args.chapters)
     with tempfile.TemporaryDirectory() as tmp:
         floor_nb = floor_notebook(paths[0], Path(tmp) / "floor.ipynb")
-        execute(floor_nb)  # warm the file cache and the stand-in data cache
+        execute(floor_nb)  # warm the file cache
         floors = [execute(floor_nb).seconds for _ in range(args.repeat)]
         floor = statistics.median(floors)
-        print(f"floor (kernel start + import torch, helpers + setup): {floor:.2f}s "
+        print(f"profile {args.profile}; floor (kernel start + import torch, helpers + setup): {floor:.2f}s "
               f"(median of {', '.join(f'{f:.2f}' for f in floors)})")
         total, failed = 0.0, 0
         for path in paths:
             res = execute(path, Path(tmp) / path.name)
             total += res.seconds
             failed += not res.ok
-            print(f"{path.parent.name}/{path.name:<45} {res.seconds:6.2f}s  {res.seconds / floor:4.2f}x floor"
-                  + ("" if res.ok else f"  FAILED: {res.error[:80]}"))
+            print(f"{path.parent.name}/{path.name:<45} {res.seconds:7.2f}s  {res.seconds / floor:5.2f}x floor  "
+                  + (_metrics(res.metrics) if res.ok else f"FAILED: {res.error[:100]}"), flush=True)
     print(f"\n{len(paths)} notebooks: total {total:.1f}s, floor x notebooks {floor * len(paths):.1f}s, "
-          f"ratio {total / (floor * len(paths)):.2f}")
+          f"ratio {total / (floor * len(paths)):.2f}, slowest notebook above")
     return 1 if failed else 0
 
 

@@ -18,10 +18,10 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 from .config import Course
+from .data.policy import announce
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 _TORCHVISION = {"resnet50": "ResNet50_Weights", "resnet18": "ResNet18_Weights"}
-_SHOWN: set[str] = set()
 
 
 def standin_resnet(name: str = "resnet50", num_classes: int = 10) -> ResNet:
@@ -104,11 +104,37 @@ def pretrained_resnet(course: Course, name: str = "resnet50") -> nn.Module:
                                f"not be downloaded; connect once and run torchvision.models.{name}(weights='DEFAULT'), "
                                f"or use data policy 'auto'/'synthetic' for the offline stand-in")
     model = load_standin(name)
-    if name not in _SHOWN:
-        _SHOWN.add(name)
-        why = "not used (data policy 'synthetic')" if course.data == "synthetic" else "not available offline"
-        print(f"STAND-IN MODEL: torchvision's ImageNet weights for {name} are {why}, so this is a "
-              f"mini {name} (same ResNet class, module names and fc.in_features={model.fc.in_features}, one block per "
-              f"stage) pretrained on the CIFAR-10 stand-in. Transfer learning works the same way; accuracies are "
-              f"lower than with ImageNet features.")
+    why = "not used (data policy 'synthetic')" if course.data == "synthetic" else "not available offline"
+    announce(f"model {name}", f"Stand-in model: {name}",
+             f"STAND-IN MODEL: torchvision's ImageNet weights for {name} are {why}, so this is a "
+             f"mini {name} (same ResNet class, module names and fc.in_features={model.fc.in_features}, one block per "
+             f"stage) pretrained on the CIFAR-10 stand-in. Transfer learning works the same way; accuracies are "
+             f"lower than with ImageNet features.")
     return model
+
+
+class FashionNetwork(nn.Module):
+    """The fully connected FashionMNIST classifier of chapter 2: 784 -> 256 -> 128 -> 10, ReLU, log-probabilities.
+
+    Taught in: ch02_neural_networks/01_network_and_loss.ipynb, 2.3 (the version with ``LogSoftmax(dim=1)``
+    out, to pair with ``nn.NLLLoss``). It takes *flat* images ``(B, 784)``: flatten a ``(B, 1, 28, 28)``
+    batch first, e.g. ``x.view(x.shape[0], -1)``. ``logits(x)`` returns the raw class scores.
+    """
+
+    example_input_shape = (784,)  # one sample's shape (tests/course/test_lessons.py feeds it)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden1 = nn.Linear(784, 256)
+        self.hidden2 = nn.Linear(256, 128)
+        self.output = nn.Linear(128, 10)
+        self.relu = nn.ReLU()
+        self.log_softmax = nn.LogSoftmax(dim=1)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(self.hidden1(x))
+        x = self.relu(self.hidden2(x))
+        return self.output(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.log_softmax(self.logits(x))

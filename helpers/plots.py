@@ -98,3 +98,57 @@ def plot_confusion_matrix(cm: torch.Tensor, class_names: Sequence[str], title: s
     fig.tight_layout()
     plt.show()
     return fig
+
+
+def draw_rnn(steps: int = 4, layers: int = 1, bidirectional: bool = False, cell: str = "LSTM",
+             tokens: Sequence[str] | None = None, title: str | None = None):
+    """Draw a recurrent network unrolled over ``steps`` time steps; returns the figure.
+
+    Tokens at the bottom; one row of cells per layer and direction (the backward direction in orange,
+    reading right to left); arrows for the state passed from step to step and for each layer's outputs
+    feeding the layer above; the final hidden states labelled ``h_n[i]`` with PyTorch's index
+    ``i = layer * directions + direction``.
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    directions = 2 if bidirectional else 1
+    rows = layers * directions
+    tokens = list(tokens or [f"x{t + 1}" for t in range(steps)])[:steps]
+    fig, ax = plt.subplots(figsize=(1.5 * steps + 3.2, 0.95 * rows + 1.7))
+    fill, ink = ("#cfe2f3", "#fce5cd"), ("0.25", "#b45f06")
+
+    def arrow(start, end, colour="0.25", bend=0.0):
+        ax.annotate("", end, start, arrowprops=dict(arrowstyle="->", color=colour, lw=1.1,
+                                                    connectionstyle=f"arc3,rad={bend}"))
+
+    for t, token in enumerate(tokens):
+        ax.text(2 * t, 0, token, ha="center", va="center", fontsize=10, style="italic")
+    for row in range(rows):
+        layer, d = divmod(row, directions)
+        y = 1 + row
+        for t in range(steps):
+            ax.add_patch(FancyBboxPatch((2 * t - 0.55, y - 0.27), 1.1, 0.54, boxstyle="round,pad=0.02",
+                                        fc=fill[d], ec=ink[d]))
+            ax.text(2 * t, y, f"{cell} {'←' if d else '→'}" if bidirectional else cell,
+                    ha="center", va="center", fontsize=9)
+            below = 0.2 if layer == 0 else 1 + layer * directions - 1 + 0.29
+            if d == 0:
+                arrow((2 * t, below), (2 * t, y - 0.29))
+            else:   # the backward cells read the same inputs: an arrow around the forward cell
+                arrow((2 * t + 0.15, below), (2 * t + 0.5, y - 0.29), ink[1], bend=0.45)
+            if t < steps - 1:
+                start, end = (2 * t + 0.57, y), (2 * t + 1.43, y)
+                arrow(*((start, end) if d == 0 else (end, start)), ink[d])
+        side = 1 if d == 0 else -1
+        edge = 2 * (steps - 1) + 0.57 if d == 0 else -0.57
+        arrow((edge, y), (edge + side * 0.7, y), ink[d])
+        ax.text(edge + side * 0.8, y, f"h_n[{row}]", ha="left" if d == 0 else "right", va="center",
+                fontsize=9, color=ink[d], weight="bold" if layer == layers - 1 else "normal")
+    ax.set_xlim(-2.4, 2 * steps + 0.4)
+    ax.set_ylim(-0.4, rows + 0.6)
+    ax.axis("off")
+    ax.set_title(title or f"{cell}: {layers} layer{'s' if layers > 1 else ''}"
+                 f"{', bidirectional' if bidirectional else ''}, unrolled over {steps} steps", fontsize=10)
+    fig.tight_layout()
+    plt.show()
+    return fig

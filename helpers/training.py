@@ -1,17 +1,23 @@
-"""The training and evaluation loops taught in chapters 1-2, packaged for later chapters.
+"""The training and evaluation loops taught in chapter 2, packaged for the chapters after it.
 
-Chapters that teach a loop write it out in the notebook; later chapters call :func:`fit`
-so the lesson stays on what is new. The loops are the plain ones (no hidden tricks), so
-they cost nothing measurable over a hand-written loop (see ``benchmarks/training_overhead.py``).
+Taught in: ch02_neural_networks/02_training_dropout_functional.ipynb, 2.4 (the loop and the
+evaluation, written out there as ``train_one_epoch`` and ``evaluate``; tests/course/test_lessons.py
+checks that these functions behave exactly like the notebook's). Later chapters call them so the
+lesson stays on what is new. They are the plain loops (no hidden tricks), so they cost nothing
+measurable over a hand-written loop (see ``benchmarks/training_overhead.py``).
+
+Both average the loss *per sample* (each batch's mean loss weighted by its size), so a smaller last
+batch does not count as much as a full one.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 Prepare = Callable[[torch.Tensor], torch.Tensor]
@@ -27,14 +33,21 @@ class History:
 
     @property
     def best_epoch(self) -> int:
-        """1-based epoch with the lowest validation loss (or training loss without validation)."""
+        """1-based epoch with the lowest validation loss (or training loss without validation).
+
+        >>> History(train_loss=[0.9, 0.5, 0.7]).best_epoch
+        2
+        """
         losses = self.val_loss or self.train_loss
         return min(range(len(losses)), key=losses.__getitem__) + 1
 
 
 def train_one_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, optimizer: torch.optim.Optimizer,
                     device: torch.device | str, prepare: Prepare | None = None) -> float:
-    """One pass over ``loader`` in training mode; returns the mean loss per sample."""
+    """One pass over ``loader`` in training mode; returns the mean loss per sample.
+
+    Taught in: ch02_neural_networks/02_training_dropout_functional.ipynb, 2.4.
+    """
     model.train()
     total, count = 0.0, 0
     for inputs, targets in loader:
@@ -53,7 +66,10 @@ def train_one_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, optim
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None, device: torch.device | str,
              prepare: Prepare | None = None) -> tuple[float, float]:
-    """Mean loss per sample (``nan`` without ``loss_fn``) and accuracy of argmax predictions."""
+    """Mean loss per sample (``nan`` without ``loss_fn``) and accuracy of argmax predictions.
+
+    Taught in: ch02_neural_networks/02_training_dropout_functional.ipynb, 2.4.
+    """
     model.eval()
     total, correct, count = 0.0, 0, 0
     for inputs, targets in loader:
@@ -104,3 +120,33 @@ def fit(model: nn.Module, train_loader: Iterable, loss_fn: Callable, optimizer: 
         if log:
             print(line)
     return history
+
+
+def train_steps(model: nn.Module, dataset: Dataset, optimizer: torch.optim.Optimizer, steps: int,
+                batch_size: int, loss_fn: Callable = nn.functional.cross_entropy,
+                device: torch.device | str = "cpu", seed: int = 0, progress: bool = False) -> list[float]:
+    """Train ``model`` for exactly ``steps`` optimiser steps on shuffled batches of ``dataset``.
+
+    The budgeted loop of the chapters' outcome-graded challenges: epochs repeat (reshuffled with a
+    generator seeded by ``seed``) until ``steps`` batches have been used, so two runs with the same
+    arguments train identically. Returns the loss of every step.
+    """
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"train_steps needs steps >= 1 and batch_size >= 1, got steps={steps}, batch_size={batch_size}")
+    generator = torch.Generator().manual_seed(seed)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+    losses: list[float] = []
+    model.train()
+    with tqdm(total=steps, desc="training", disable=not progress, leave=False) as bar:
+        while len(losses) < steps:
+            for inputs, targets in loader:
+                inputs, targets = inputs.to(device), targets.to(device)
+                optimizer.zero_grad()
+                loss = loss_fn(model(inputs), targets)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+                bar.update()
+                if len(losses) == steps:
+                    break
+    return losses

@@ -1,0 +1,252 @@
+"""``cookbook grade``: import, audit, autograde (in parallel), feedback and CSV export for a class.
+
+One bad submission never costs the class its grades: a corrupt or missing notebook is graded as the
+blank student edition and reported; a cell that runs past the per-cell limit is stopped and named in
+the report and the student's feedback; a submission that runs past the per-submission limit is stopped
+(nbgrader and its kernels killed) and reported; earlier submissions and grade files are kept.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import rules
+from .audit import Flag, audit_notebook
+from .course import chapters
+from .nbfiles import read_notebook
+from .nbgrader_app import run_nbgrader
+from .release import release
+
+#: Columns ``cookbook grade`` adds to nbgrader's export.
+EXTRA_COLUMNS = ("grading_seconds", "cell_timeout_s", "problems", "flags")
+
+
+@dataclass
+class StudentResult:
+    """What grading did with one student's submission of one assignment."""
+
+    student: str
+    assignment: str
+    ok: bool
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+
+def find_submissions(submissions: Path, assignments: Iterable[str]) -> list[tuple[str, str, Path]]:
+    """``(student, assignment, folder)`` for every ``SUBMISSIONS/<student>/<assignment>/`` folder."""
+    wanted = set(assignments)
+    if not submissions.is_dir():
+        raise FileNotFoundError(f"{submissions} is not a folder; expected SUBMISSIONS/<student>/<assignment>/*.ipynb "
+                                "(the layout of nbgrader's submitted/ folder)")
+    found = []
+    for student in sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for folder in sorted(p for p in student.iterdir() if p.is_dir() and p.name in wanted):
+            found.append((student.name, folder.name, folder))
+    return found
+
+
+def _validate_notebooks(folder: Path, release_dir: Path, expected: list[str]) -> list[str]:
+    """Replace each missing or unreadable notebook by the untouched student edition (which scores 0),
+    so the gradebook records every notebook of every student; returns what was replaced and why."""
+    problems = []
+    for name in expected:
+        path = folder / name
+        reason = ""
+        if not path.exists():
+            reason = "missing"
+        else:
+            try:
+                nbformat.validate(read_notebook(path))
+            except Exception as exc:  # noqa: BLE001 - any unreadable notebook is reported, never fatal
+                reason = f"not a valid notebook ({type(exc).__name__})"
+                shutil.move(str(path), str(path.with_name(path.name + ".invalid")))
+        if reason:
+            shutil.copy2(release_dir / name, path)
+            problems.append(f"{name}: {reason}; graded as the blank student edition (0 points)")
+    return problems
+
+
+def _audit(folder: Path, release_dir: Path, expected: list[str]) -> list[Flag]:
+    flags: list[Flag] = []
+    for name in expected:
+        try:
+            flags += audit_notebook(read_notebook(folder / name), read_notebook(release_dir / name), name)
+        except (OSError, ValueError):
+            continue  # replaced by the blank edition: nothing of the student's to audit
+    return flags
+
+
+def _execution_problems(autograded: Path, expected: list[str]) -> list[str]:
+    """Timeouts and dead kernels found in the autograded notebooks, named by cell."""
+    problems = []
+    for name in expected:
+        path = autograded / name
+        if not path.is_file():
+            problems.append(f"{name}: not graded (no autograded copy): see nbgrader's log")
+            continue
+        nb = read_notebook(path)
+        for i, cell in enumerate(nb.cells):
+            label = rules.nbgrader_metadata(cell).get("grade_id") or f"cell {i}"
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                    problems.append(f"{name}: {label} timed out (per-cell limit {rules.cell_timeout()} s)")
+                elif out.get("output_type") == "error" and out.get("ename") == "DeadKernelError":
+                    problems.append(f"{name}: the kernel died in {label}")
+        unrun = [rules.nbgrader_metadata(c).get("grade_id") for c in nb.cells
+                 if rules.is_test(c) and c.get("execution_count") is None]
+        if unrun:
+            problems.append(f"{name}: {len(unrun)} test cell(s) never ran (the kernel stopped or died before "
+                            f"{unrun[0]}); they score 0")
+    return problems
+
+
+def grade_class(root: Path, submissions: Path, assignments: Iterable[str] = (), jobs: int | None = None,
+                out_csv: Path | None = None, feedback: bool = True,
+                log: Callable[[str], None] = print) -> list[StudentResult]:
+    """Import, audit, autograde (in parallel), generate feedback and export grades for a whole class.
+
+    Submissions are copied into ``<root>/submitted/<student>/<assignment>/`` (a previous copy is
+    kept as ``submitted/<student>/.previous-<assignment>-<time>``), audited, autograded with the
+    course's limits (:mod:`cookbook.rules`), and the gradebook (``gradebook.db``) is exported to
+    ``out_csv`` with the columns :data:`EXTRA_COLUMNS` added (written atomically; an older file is
+    kept as ``.bak``). One bad submission is reported, never fatal.
+    """
+    names = list(assignments) or chapters(root)
+    release(root, names)  # populates the gradebook with the assignments' grade cells
+    expected = {a: sorted(p.name for p in (root / "solutions" / a).glob("*.ipynb")) for a in names}
+    results: dict[tuple[str, str], StudentResult] = {}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for student, assignment, folder in find_submissions(submissions, names):
+        dest = root / "submitted" / student / assignment
+        if dest.exists():
+            shutil.move(str(dest), str(dest.parent / f".previous-{assignment}-{stamp}"))
+        shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        if not (dest / "timestamp.txt").exists():
+            (dest / "timestamp.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+        release_dir = root / "notebooks" / assignment
+        problems = _validate_notebooks(dest, release_dir, expected[assignment])
+        flags = _audit(dest, release_dir, expected[assignment])
+        results[(student, assignment)] = StudentResult(student, assignment, True, 0.0, problems, flags)
+    if not results:
+        raise ValueError(f"no submissions found under {submissions} for {', '.join(names)}")
+    jobs = jobs or max(1, os.cpu_count() or 1)
+    limit = rules.submission_timeout()
+
+    def run(task: tuple[str, str]) -> None:
+        student, assignment = task
+        res = results[task]
+        start = time.perf_counter()
+        args = ["autograde", assignment, "--student", student, "--force"]
+        try:
+            proc = run_nbgrader(args, root, timeout=limit)
+            if proc.returncode != 0 and "database is locked" in proc.stdout + proc.stderr:
+                proc = run_nbgrader(args, root, timeout=limit)
+            if proc.returncode != 0:
+                res.ok = False
+                tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+                res.problems.append("autograde failed: " + " | ".join(tail))
+        except subprocess.TimeoutExpired:
+            res.ok = False
+            res.problems.append(f"grading stopped after {limit} s (the per-submission limit); "
+                                "notebooks not graded by then score 0")
+        res.seconds = time.perf_counter() - start
+        res.problems += _execution_problems(root / "autograded" / student / assignment, expected[assignment])
+        note = "" if res.ok and not res.problems else " (with problems)"
+        log(f"graded {student}/{assignment} in {res.seconds:.1f}s{note}" + (f", {len(res.flags)} flag(s)" if res.flags else ""))
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(run, list(results)))
+    if feedback:
+        for assignment in names:
+            proc = run_nbgrader(["generate_feedback", assignment, "--force"], root)
+            if proc.returncode != 0:
+                log(f"warning: generate_feedback {assignment} failed: {proc.stderr.strip()[-300:]}")
+        for res in results.values():
+            annotate_feedback(root / "feedback" / res.student / res.assignment, res)
+    export_grades(root, out_csv or root / "grades.csv", list(results.values()))
+    return list(results.values())
+
+
+def annotate_feedback(folder: Path, res: StudentResult) -> None:
+    """Add the grading notes (limits, time taken, problems, review flags) to each feedback page."""
+    if not folder.is_dir():
+        return
+    for page in sorted(folder.glob("*.html")):
+        notebook = page.stem + ".ipynb"
+        items = [f"Per-cell time limit {rules.cell_timeout()} s; grading this chapter took {res.seconds:.0f} s "
+                 f"(limit {rules.submission_timeout()} s)."]
+        items += [p for p in res.problems if p.startswith(notebook) or ":" not in p.split(" ")[0]]
+        items += [f"Flagged for your instructor's review: {f.cell} line {f.line}: {f.message}"
+                  for f in res.flags if f.notebook == notebook]
+        block = ('<div id="cookbook-grading-notes" style="border:2px solid #d9822b;background:#fff5e6;'
+                 'padding:8px;margin:8px;font-family:sans-serif"><b>Grading notes</b><ul>'
+                 + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul></div>")
+        text = page.read_text(encoding="utf-8")
+        if 'id="cookbook-grading-notes"' in text:
+            continue
+        at = text.find("<body")
+        at = text.find(">", at) + 1 if at >= 0 else 0
+        page.write_text(text[:at] + block + text[at:], encoding="utf-8")
+
+
+def export_grades(root: Path, out_csv: Path, results: Iterable[StudentResult] = ()) -> Path:
+    """Export the gradebook to CSV atomically, with :data:`EXTRA_COLUMNS`; keep a previous file as ``.bak``."""
+    out_csv = Path(out_csv).resolve()
+    tmp = out_csv.with_name(out_csv.name + ".tmp")
+    proc = run_nbgrader(["export", "--to", str(tmp)], root)
+    if proc.returncode != 0 or not tmp.exists():
+        raise RuntimeError(f"nbgrader export failed; the gradebook {root / 'gradebook.db'} is untouched:\n"
+                           f"{proc.stderr[-1000:]}")
+    by_key = {(r.student, r.assignment): r for r in results}
+    with open(tmp, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+        fieldnames = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score"]
+    for row in rows:
+        res = by_key.get((row.get("student_id"), row.get("assignment")))
+        row["grading_seconds"] = f"{res.seconds:.1f}" if res else ""
+        row["cell_timeout_s"] = str(rules.cell_timeout())
+        row["problems"] = " | ".join(res.problems) if res else ""
+        row["flags"] = " | ".join(str(f) for f in res.flags) if res else ""
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fieldnames + [c for c in EXTRA_COLUMNS if c not in fieldnames])
+        writer.writeheader()
+        writer.writerows(rows)
+    if out_csv.exists():
+        shutil.copy2(out_csv, out_csv.with_name(out_csv.name + ".bak"))
+    os.replace(tmp, out_csv)
+    return out_csv
+
+
+def read_grades(csv_path: Path) -> list[dict[str, str]]:
+    """Rows of an exported grades CSV."""
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def notebook_scores(root: Path, student: str, assignment: str) -> dict[str, tuple[float, float]]:
+    """``{notebook: (score, max_score)}`` for one graded submission, read from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        sub = gb.find_submission(assignment, student)
+        return {nb.name: (float(nb.score), float(nb.max_score)) for nb in sub.notebooks}
+
+
+def cell_scores(root: Path, student: str, assignment: str) -> dict[tuple[str, str], float]:
+    """``{(notebook, grade_id): score}`` of every graded cell of one submission."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        sub = gb.find_submission(assignment, student)
+        return {(nb.name, g.name): float(g.score) for nb in sub.notebooks for g in nb.grades}

@@ -1,0 +1,41 @@
+"""The environment files agree with each other, and the package exposes its entry points."""
+import re
+import subprocess
+import sys
+import tomllib
+
+
+def _pyproject(root):
+    return tomllib.loads((root / "pyproject.toml").read_text())["project"]
+
+
+def _environment_pip(root) -> list[str]:
+    """The pip list of environment.yml (read without a YAML library: it is a flat list)."""
+    lines = (root / "environment.yml").read_text().splitlines()
+    start = lines.index("  - pip:")
+    return [m[1] for line in lines[start + 1:] if (m := re.match(r"^\s+- (\S.*)$", line))]
+
+
+def test_environment_yml_mirrors_pyproject(root):
+    project = _pyproject(root)
+    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
+    pip = _environment_pip(root)
+    assert set(pip) - {"-e ."} == wanted
+    assert "-e ." in pip
+    assert "  - python=3.11" in (root / "environment.yml").read_text().splitlines()
+
+
+def test_lock_file_agrees_with_pins(root):
+    lock = dict(line.split("==", 1) for line in (root / "requirements.lock").read_text().splitlines() if "==" in line)
+    lock = {k.lower().replace("_", "-"): v for k, v in lock.items()}
+    project = _pyproject(root)
+    for req in project["dependencies"] + project["optional-dependencies"]["test"]:
+        name, version = req.split("==")
+        assert lock.get(name.lower()) == version, f"requirements.lock pins {name} {lock.get(name.lower())}, pyproject {version}"
+
+
+def test_console_script_and_module_entry_point(root):
+    out = subprocess.run([sys.executable, "-m", "cookbook", "--help"], capture_output=True, text=True, check=True)
+    for command in ("run", "release", "check", "grade", "bundle", "doctor", "data"):
+        assert command in out.stdout
+    assert _pyproject(root)["scripts"]["cookbook"] == "cookbook.cli:main"

@@ -1,0 +1,202 @@
+"""Helpers tied to their lessons: every helper whose docstring says `Taught in: <chapter>/<notebook>, <ID>`
+names a notebook that has that section and defines the same name there, and the two behave the same
+(the notebook's definition is executed from the notebook itself and compared with the helper)."""
+from __future__ import annotations
+
+import ast
+import copy
+import importlib
+import inspect
+import pkgutil
+import re
+from collections.abc import Callable
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+import helpers
+from cookbook.audit import python_source
+from cookbook.nbfiles import read_notebook
+from tests.course import ROOT
+
+TAUGHT_IN = re.compile(r"Taught in: (?P<path>ch\d\d_\w+/[\w.-]+\.ipynb), (?P<section>\d+\.\d+)"
+                       r"(?: \(``(?P<alias>\w+)`` there)?")
+
+
+def taught_helpers() -> list[tuple[str, object, str, str]]:
+    """``(qualified name, object, notebook path, section, name in the notebook)`` for every helper naming its lesson."""
+    found = []
+    for info in pkgutil.walk_packages(helpers.__path__, "helpers."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            match = TAUGHT_IN.search(inspect.getdoc(obj) or "")
+            if match:
+                found.append((f"{module.__name__}.{name}", obj, match["path"], match["section"], match["alias"] or name))
+    return found
+
+
+HELPERS = taught_helpers()
+
+
+def _code_cells(path: str) -> list:
+    return [c for c in read_notebook(ROOT / "solutions" / path).cells if c.cell_type == "code"]
+
+
+def section_namespace(path: str, section: str) -> dict:
+    """Run a notebook's demo cells (no exercise or test cell) from the start to the end of ``section``."""
+    from cookbook import rules
+
+    cells, inside, namespace = read_notebook(ROOT / "solutions" / path).cells, False, {}
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            headings = re.findall(r"^##\s+(\d+\.\d+)\b", cell.source, flags=re.M)
+            if inside and headings and section not in headings:
+                break
+            inside = inside or section in headings
+        elif not (rules.is_solution(cell) or rules.is_test(cell)):
+            exec(compile(python_source(cell.source), f"{path}", "exec"), namespace)  # noqa: S102 - our notebooks
+    return namespace
+
+
+def lesson_definition(path: str, section: str, name: str) -> dict:
+    """Run a notebook's demo cells (no exercise or test cell) from the top to the last cell of ``section`` that
+    defines ``name`` (or the last definition before the section ends), as a student would; return the namespace."""
+    from cookbook import rules
+
+    cells = [c for c in read_notebook(ROOT / "solutions" / path).cells
+             if not (rules.is_solution(c) or rules.is_test(c))]
+    current, defining, end_of_section = None, [], len(cells)
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            headings = re.findall(r"^##\s+(\d+\.\d+)\b", cell.source, flags=re.M)
+            if headings and current == section and section not in headings:
+                end_of_section = i
+                break
+            current = headings[-1] if headings else current
+        elif any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name
+                 for n in ast.parse(python_source(cell.source)).body):
+            defining.append(i)
+    defining = [i for i in defining if i < end_of_section]
+    assert defining, f"{path} defines no `{name}` in a demo cell up to section {section} (the helper says it is taught there)"
+    namespace: dict = {}
+    for cell in cells[:defining[-1] + 1]:
+        if cell.cell_type == "code":
+            exec(compile(python_source(cell.source), f"{path}", "exec"), namespace)  # noqa: S102 - our own notebooks
+    return namespace
+
+
+# --------------------------------------------------------------------------------------- comparisons
+def _classification_problem(seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(70, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (70,), generator=g)
+    return DataLoader(TensorDataset(x, y), batch_size=32)  # a smaller last batch: per-sample averaging matters
+
+
+def _same_training(helper: Callable, lesson: Callable) -> None:
+    loader = _classification_problem()
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Flatten(), nn.Linear(784, 10), nn.LogSoftmax(dim=1))
+    b = copy.deepcopy(a)
+    loss_a = helper(a, loader, nn.NLLLoss(), torch.optim.SGD(a.parameters(), lr=0.1), "cpu")
+    loss_b = lesson(b, loader, nn.NLLLoss(), torch.optim.SGD(b.parameters(), lr=0.1), "cpu")
+    assert loss_a == pytest.approx(loss_b, rel=1e-6)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb)
+
+
+def _same_evaluation(helper: Callable, lesson: Callable) -> None:
+    loader = _classification_problem(1)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10), nn.LogSoftmax(dim=1))
+    got, want = lesson(model, loader, nn.NLLLoss(), "cpu"), helper(model, loader, nn.NLLLoss(), "cpu")
+    assert got == pytest.approx(want, rel=1e-6)
+
+
+def _same_module(helper: type, lesson: type) -> None:
+    torch.manual_seed(0)
+    a = helper()
+    b = lesson()
+    assert [(n, p.shape) for n, p in a.named_parameters()] == [(n, p.shape) for n, p in b.named_parameters()]
+    b.load_state_dict(a.state_dict())
+    a.eval(), b.eval()
+    x = torch.randn(4, *getattr(helper, "example_input_shape", (1, 28, 28)))
+    torch.testing.assert_close(a(x), b(x))
+
+
+def _same_tokens(helper: Callable, lesson: Callable) -> None:
+    for text in ("This is a test for tokenizer!", "U.S. stocks rose 3.5% on Monday; oil didn't.", "  Tabs\tand\nlines "):
+        assert helper(text) == lesson(text), text
+
+
+def _same_collate(helper: Callable, lesson: Callable) -> None:
+    batch = [(torch.tensor([5, 6, 7]), torch.tensor(2)), (torch.tensor([8]), torch.tensor(0))]
+    padded, labels = helper(batch)
+    lesson_out = lesson(batch)
+    torch.testing.assert_close(padded, lesson_out[0])
+    torch.testing.assert_close(labels, lesson_out[-1])
+
+
+def _same_batches(helper: type, lesson: type) -> None:
+    lengths = [int(x) for x in torch.randint(1, 60, (500,), generator=torch.Generator().manual_seed(3))]
+    a, b = helper(lengths, 16, pool_batches=5, seed=4), lesson(lengths, 16, pool_batches=5, seed=4)
+    assert [list(a), list(a)] == [list(b), list(b)], "two epochs of batches differ"
+
+
+def _same_lstm(helper: type, lesson: type) -> None:
+    torch.manual_seed(0)
+    a, b = helper(50, 8, 12, 4, 0.5), lesson(50, 8, 12, 4, 0.5)
+    b.load_state_dict(a.state_dict())
+    a.eval(), b.eval()
+    text = torch.tensor([[4, 9, 2, 1, 1], [7, 3, 1, 1, 1], [5, 5, 5, 5, 6]])
+    torch.testing.assert_close(a(text), b(text))
+
+
+def _same_news_pipeline(path: str, section: str) -> None:
+    from helpers.text import news_data
+
+    ns = section_namespace(path, section)
+    news = news_data(ns["course"], min_freq=ns["min_freq"])
+    assert news.itos == ns["itos"], "vocabulary differs"
+    lesson_train = ns["train_set"]
+    assert len(news.train) == len(lesson_train)
+    for i in range(0, len(lesson_train), max(1, len(lesson_train) // 50)):
+        assert torch.equal(news.train[i][0], lesson_train[i][0]) and int(news.train[i][1]) == int(lesson_train[i][1])
+
+
+COMPARISONS: dict[str, Callable] = {
+    "helpers.training.train_one_epoch": _same_training, "helpers.training.evaluate": _same_evaluation,
+    "helpers.text.basic_english": _same_tokens, "helpers.text.collate_batch": _same_collate,
+    "helpers.text.BucketBatchSampler": _same_batches, "helpers.text.LSTMClassifier": _same_lstm,
+}
+#: helpers that package the steps of a section rather than one definition: compared with the section's run
+PIPELINES: dict[str, Callable[[str, str], None]] = {
+    "helpers.text.news_data": _same_news_pipeline, "helpers.text.EncodedTexts": _same_news_pipeline,
+}
+
+
+@pytest.mark.parametrize("qualified, helper, path, section, name", HELPERS, ids=[h[0] for h in HELPERS])
+def test_helper_behaves_like_its_lesson(qualified, helper, path, section, name):
+    nb = read_notebook(ROOT / "solutions" / path)
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if re.match(rf"^#+\s+{re.escape(section)}\b", line)]
+    assert headings, f"{path} has no section {section}"
+    if qualified in PIPELINES:
+        return PIPELINES[qualified](path, section)
+    lesson = lesson_definition(path, section, name)[name]
+    if qualified in COMPARISONS:
+        return COMPARISONS[qualified](helper, lesson)
+    assert inspect.isclass(helper) and issubclass(helper, nn.Module), (
+        f"{qualified} names its lesson but tests/course/test_lessons.py has no comparison for it: add one")
+    _same_module(helper, lesson)
+
+
+def test_the_training_helpers_name_their_lesson():
+    names = {h[0] for h in HELPERS}
+    assert {"helpers.training.train_one_epoch", "helpers.training.evaluate"} <= names
