@@ -11,6 +11,7 @@ import pkgutil
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -158,6 +159,16 @@ def _same_lstm(helper: type, lesson: type) -> None:
     torch.testing.assert_close(a(text), b(text))
 
 
+def _same_mnist_dataset(helper: Callable, lesson: Callable) -> None:
+    rng = np.random.default_rng(6)
+    for shape in [(5, 28, 28), (3, 784)]:
+        images, labels = rng.integers(0, 256, size=shape, dtype=np.uint8), rng.integers(0, 10, size=shape[0], dtype=np.uint8)
+        a, b = helper(images, labels), lesson(images, labels)
+        assert len(a.tensors) == len(b.tensors) == 2
+        for ta, tb in zip(a.tensors, b.tensors):
+            assert ta.dtype == tb.dtype and ta.shape == tb.shape and torch.equal(ta, tb)
+
+
 def _same_news_pipeline(path: str, section: str) -> None:
     from helpers.text import news_data
 
@@ -174,12 +185,80 @@ COMPARISONS: dict[str, Callable] = {
     "helpers.training.train_one_epoch": _same_training, "helpers.training.evaluate": _same_evaluation,
     "helpers.text.basic_english": _same_tokens, "helpers.text.collate_batch": _same_collate,
     "helpers.text.BucketBatchSampler": _same_batches, "helpers.text.LSTMClassifier": _same_lstm,
+    "helpers.mnist.to_dataset": _same_mnist_dataset,
 }
 #: helpers that package the steps of a section rather than one definition: compared with the section's run
 PIPELINES: dict[str, Callable[[str, str], None]] = {
     "helpers.text.news_data": _same_news_pipeline, "helpers.text.EncodedTexts": _same_news_pipeline,
 }
 
+
+
+# chapter 5 (helpers.transfer): a head factory, a model adapter, a transform pair, a run folder, the split pipeline
+def _same_head(helper: Callable, lesson: Callable) -> None:
+    for features, classes in ((16, 2), (8, 5)):
+        torch.manual_seed(0)
+        a, b = helper(features, classes), lesson(features, classes)
+        assert [type(m) for m in a] == [type(m) for m in b]
+        b.load_state_dict(a.state_dict())
+        x = torch.randn(4, 2 * features, 1, 1)
+        torch.testing.assert_close(a.eval()(x), b.eval()(x))
+
+
+def _same_adapted_resnet(helper: Callable, lesson: Callable) -> None:
+    from helpers.models import standin_resnet
+
+    torch.manual_seed(0)
+    base = standin_resnet("resnet18")
+    a, b = helper(copy.deepcopy(base)), lesson(copy.deepcopy(base))
+    trainable = lambda m: [n for n, p in m.named_parameters() if p.requires_grad]  # noqa: E731
+    assert trainable(a) == trainable(b) and list(a.state_dict()) == list(b.state_dict())
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(a.eval()(x), b.eval()(x))
+
+
+def _same_transforms(helper: Callable, lesson: Callable) -> None:
+    from PIL import Image
+
+    image = Image.fromarray(torch.randint(0, 256, (310, 270), dtype=torch.uint8).numpy()).convert("RGB")
+    for size in (256, 64):
+        (train_a, eval_a), (train_b, eval_b) = helper(size), lesson(size)
+        torch.testing.assert_close(eval_a(image), eval_b(image))
+        torch.manual_seed(size)
+        augmented = train_a(image)
+        torch.manual_seed(size)
+        torch.testing.assert_close(augmented, train_b(image))
+
+
+def _same_run_dir(helper: Callable, lesson: Callable) -> None:
+    import os
+    import tempfile
+
+    old = os.environ.get("COOKBOOK_RUNS_DIR")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["COOKBOOK_RUNS_DIR"] = tmp
+        try:
+            folders = [helper("chapter"), lesson("chapter"), helper("chapter"), lesson("chapter")]
+        finally:
+            os.environ.pop("COOKBOOK_RUNS_DIR") if old is None else os.environ.update(COOKBOOK_RUNS_DIR=old)
+        assert len(set(folders)) == 4 and all(f.is_dir() and f.parent.name == "chapter" for f in folders)
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d(_\d+)?", f.name) for f in folders), folders
+
+
+def _same_xray_splits(path: str, section: str) -> None:
+    from helpers.transfer import chest_xray_splits
+
+    ns = section_namespace(path, section)
+    train, valid, test = chest_xray_splits(ns["course"], 256, valid_fraction=0.2, seed=ns["SEED"])
+    assert train.indices == ns["train_part"].indices and valid.indices == ns["valid_part"].indices
+    assert len(test) == len(ns["test_set"])
+    torch.testing.assert_close(valid[0][0], ns["valid_part"][0][0])
+
+
+COMPARISONS.update({"helpers.transfer.source_head": _same_head, "helpers.transfer.adapt_resnet": _same_adapted_resnet,
+                    "helpers.transfer.chest_xray_transforms": _same_transforms, "helpers.transfer.run_dir": _same_run_dir})
+PIPELINES["helpers.transfer.chest_xray_splits"] = _same_xray_splits
 
 @pytest.mark.parametrize("qualified, helper, path, section, name", HELPERS, ids=[h[0] for h in HELPERS])
 def test_helper_behaves_like_its_lesson(qualified, helper, path, section, name):
