@@ -66,17 +66,22 @@ def load_standin(name: str = "resnet50") -> ResNet:
     return model
 
 
+#: Weight URLs whose download failed in this process (not retried: each try prints to stderr and waits).
+_UNREACHABLE: set[str] = set()
+
+
 def _torchvision_resnet(name: str, allow_download: bool) -> nn.Module | None:
     """torchvision's ImageNet model if its weights are cached or (allowed and) downloadable, else None."""
     weights = getattr(torchvision.models, _TORCHVISION[name]).IMAGENET1K_V1
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    if not cached.is_file() and not allow_download:
+    if not cached.is_file() and (not allow_download or weights.url in _UNREACHABLE):
         return None
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(5.0)  # fail fast offline instead of hanging on the connection
     try:
         model = getattr(torchvision.models, name)(weights=weights)
     except (OSError, RuntimeError):
+        _UNREACHABLE.add(weights.url)  # offline: try once per process, not on every call
         return None
     finally:
         socket.setdefaulttimeout(previous)
@@ -138,3 +143,27 @@ class FashionNetwork(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.log_softmax(self.logits(x))
+
+
+class Net(nn.Module):
+    """The LeNet-style MNIST CNN of chapter 6: conv 5x5 (10) -> pool -> conv 5x5 (20) -> 320 -> 50 -> 10, log-probabilities.
+
+    Taught in: ch06_mnist_from_scratch/02_lenet_training.ipynb, 6.4. Input: grey 28x28 images ``(B, 1, 28, 28)``;
+    output: ``log_softmax`` over the 10 classes (pair it with ``F.nll_loss``). 21,840 parameters.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+        self.conv2_drop = nn.Dropout2d()
+        self.fc1 = nn.Linear(320, 50)
+        self.fc2 = nn.Linear(50, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        functional = nn.functional
+        x = functional.relu(functional.max_pool2d(self.conv1(x), 2))
+        x = functional.relu(functional.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
+        x = functional.relu(self.fc1(x.flatten(1)))
+        x = functional.dropout(x, training=self.training)
+        return functional.log_softmax(self.fc2(x), dim=1)

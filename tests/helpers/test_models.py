@@ -7,6 +7,7 @@ import urllib.request
 import numpy as np
 import pytest
 import torch
+import torchvision
 from torchvision.models.resnet import ResNet
 
 from helpers import data, models
@@ -87,3 +88,18 @@ def test_pretrained_standin_features_transfer(tmp_path):
         probe = LogisticRegression(max_iter=300).fit(features[::2], y[::2])
         scores[label] = probe.score(features[1::2], y[1::2])
     assert scores["pretrained"] > scores["random"] + 0.1, scores
+
+
+def test_an_unreachable_download_is_tried_once_per_process(monkeypatch, tmp_path):
+    calls = []
+
+    def offline(weights):
+        calls.append(weights)
+        raise OSError("no network")
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(torchvision.models, "resnet18", offline)
+    monkeypatch.setattr(models, "_UNREACHABLE", set())
+    assert models._torchvision_resnet("resnet18", allow_download=True) is None
+    assert models._torchvision_resnet("resnet18", allow_download=True) is None
+    assert len(calls) == 1, "the second call must not try the network again"
