@@ -97,6 +97,9 @@ def test_exercise_cells_follow_the_conventions(path):
                 failures.append(f"{where}: no hidden tests")
             if "print(" in cell.source:
                 failures.append(f"{where}: test cells print nothing on success")
+            if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                   for node in ast.walk(ast.parse(cell.source))):
+                failures.append(f"{where}: test cells define no functions or classes (plumbing goes to helpers.checks)")
             uses = {m for m in re.findall(r"\b(check_\w+)\(", cell.source)}
             imported = set(re.findall(r"\b(check_\w+)\b", cell.source.split("\n")[0])) \
                 if cell.source.startswith("from helpers.checks import") else set()
