@@ -285,7 +285,7 @@ DATASET = DataSet(
     how_to_get=f"download the four idx .gz files from {MIRRORS[0]} into <data_dir>/MNIST/raw/",
     standin_note="real handwritten digits (scikit-learn's 8x8 digits by 13 writers) redrawn MNIST-style: thin "
                  "anti-aliased strokes with random slant, bend and pen width, in a 20x20 box centred by centre of "
-                 "mass; accuracies are a little below MNIST's",
+                 "mass; accuracies measured on it are the stand-in's, not MNIST's",
     classes=CLASSES,
     generate=generate,
     sizes={"smoke": (2000, 500), "quick": (12000, 2000), "full": (60000, 10000)},
