@@ -28,7 +28,7 @@ run: $(STAMP)
 	$(BIN)/cookbook run --profile $(PROFILE) --device $(DEVICE) $(CHAPTERS)
 
 test: $(STAMP)
-	COOKBOOK_TEST_DEVICE=$(filter cuda mps,$(DEVICE)) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	COOKBOOK_TEST_DEVICE=$(filter cuda mps,$(DEVICE)) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=40
 
 release: $(STAMP)
 	$(BIN)/cookbook release
