@@ -53,13 +53,22 @@ def show_images(images: torch.Tensor | Sequence[torch.Tensor], labels: Sequence[
 def plot_curves(curves: Mapping[str, Sequence[float]], xlabel: str = "epoch", ylabel: str = "loss",
                 title: str | None = None, logy: bool = False, start: int = 1):
     """Plot named series against a shared x axis (``start``, ``start``+1, ...); returns the figure."""
+    series = {name: (list(range(start, start + len(values))), [float(v) for v in values])
+              for name, values in curves.items()}
+    return plot_series(series, xlabel=xlabel, ylabel=ylabel, title=title, logy=logy)
+
+
+def plot_series(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str | None = None,
+                title: str | None = None, logy: bool = False, vlines: Sequence[float] = ()):
+    """Plot named ``(xs, ys)`` series on one axis, dashed vertical lines at ``vlines``; returns the figure."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for name, values in curves.items():
-        values = [float(v) for v in values]
-        ax.plot(list(range(start, start + len(values))), values, marker="o" if len(values) < 30 else None,
-                label=name)
+    for name, (xs, ys) in series.items():
+        ax.plot(list(xs), list(ys), marker="o" if len(ys) < 30 else None, label=name)
+    for x in vlines:
+        ax.axvline(x, color="gray", linestyle="--", linewidth=1)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
     if title:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import torch
 from torch.utils.tensorboard import SummaryWriter
+
+from helpers.plots import plot_series
 
 __all__ = ["InlineWriter", "plot_scalars"]
 
@@ -55,19 +56,5 @@ def plot_scalars(scalars: Mapping[str, Points] | InlineWriter, tags: Sequence[st
     missing = [t for t in tags if t not in scalars]
     if missing:
         raise KeyError(f"no scalars logged under {missing}; logged tags: {sorted(scalars)}")
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for tag in tags:
-        steps, values = zip(*scalars[tag]) if scalars[tag] else ((), ())
-        ax.plot(steps, values, marker="o" if len(values) < 30 else None, label=tag)
-    for x in vlines:
-        ax.axvline(x, color="gray", linestyle="--", linewidth=1)
-    ax.set_xlabel(xlabel)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    plt.show()
-    return fig
+    series = {tag: tuple(zip(*scalars[tag])) if scalars[tag] else ((), ()) for tag in tags}
+    return plot_series(series, xlabel=xlabel, ylabel=ylabel, title=title, vlines=vlines)

@@ -183,15 +183,19 @@ class LabServer:
             self.api(f"sessions/{session['id']}", "DELETE")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        # SIGTERM: the server shuts its kernels down before it exits.
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        stop_process_group(self.proc)  # SIGTERM first: the server shuts its kernels down before it exits
+
+
+def stop_process_group(proc: subprocess.Popen | None) -> None:
+    """Stop a process started in its own group and its children: SIGTERM, then SIGKILL after 30 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 def stop_tensorboards(logdir: Path) -> None:
@@ -277,13 +281,7 @@ class ClassGrading:
         return self.log()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        stop_process_group(self.proc)
 
 
 # ------------------------------------------------------------------------------------------ the page
