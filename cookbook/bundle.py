@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -43,11 +44,29 @@ Chapters: {chapters}
 """
 
 
+# What the wheel is built from: the packaging metadata and the two packages, nothing else.
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "helpers", "cookbook")
+
+
 def build_wheel(root: Path, dest: Path) -> Path:
-    """Build the course's wheel (``helpers`` + ``cookbook``) into ``dest``; return its path."""
+    """Build the course's wheel (``helpers`` + ``cookbook``) into ``dest``; return its path.
+
+    The build runs on a private copy of the sources: setuptools writes ``build/`` and ``*.egg-info``
+    beside the sources, and a stale or concurrently written ``build/`` in the checkout would break the
+    build (or leak old files into the wheel).
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dest), str(root)],
-                          capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="cookbook-wheel-") as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        for name in WHEEL_SOURCES:
+            if (root / name).is_dir():
+                shutil.copytree(root / name, src / name,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+            else:
+                shutil.copy2(root / name, src / name)
+        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+                               "-w", str(dest), str(src)], capture_output=True, text=True)
     wheels = sorted(dest.glob("pytorch_cookbook_lab-*.whl"))
     if proc.returncode != 0 or not wheels:
         raise RuntimeError(f"building the course wheel failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
