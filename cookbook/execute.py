@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .nbfiles import error_outputs, read_notebook, recorded_metrics
+from .rules import KERNEL_QUIET
 
 
 @dataclass
@@ -57,7 +58,8 @@ def execute(path: Path, output: Path | None = None, parameters: dict[str, Any] |
         try:
             nb = pm.execute_notebook(str(path), str(out_path), parameters=parameters or {},
                                      kernel_name=kernel_name, cwd=str(cwd or path.parent), progress_bar=False,
-                                     execution_timeout=timeout, log_output=False)
+                                     execution_timeout=timeout, log_output=False,
+                                     extra_arguments=[KERNEL_QUIET])
             errors = error_outputs(nb)
             if errors:
                 ok, error = False, _describe(nb, *errors[0])

@@ -105,11 +105,14 @@ def kernel_exec_lines(environ: Mapping[str, str] | None = None) -> str:
     return "import os;" + ";".join(f"os.environ[{k!r}] = {v!r}" for k, v in env.items())
 
 
+# Every kernel the course starts (grading, self-check, `cookbook run`) logs errors only: its start-up chatter
+# (e.g. "Kernel is running over TCP without encryption") is not the notebook's output and only clutters a report.
+KERNEL_QUIET = "--IPKernelApp.log_level=ERROR"
+
+
 def kernel_arguments(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Extra arguments of a grading kernel (no history file, the grading environment)."""
-    # log_level: the kernel's own start-up chatter (e.g. "running over TCP without encryption") is not the
-    # notebook's output and would only clutter a student's self-check.
-    return ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR",
+    """Extra arguments of a grading kernel (no history file, quiet, the grading environment)."""
+    return ["--HistoryManager.hist_file=:memory:", KERNEL_QUIET,
             f"--IPKernelApp.exec_lines={kernel_exec_lines(environ)}"]
 
 
