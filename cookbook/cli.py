@@ -69,12 +69,12 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .course import chapters, course_root
+    from .course import course_root, resolve_chapters
     from .nbfiles import clean
     from .release import release
 
     root = course_root()
-    names = args.chapters or chapters(root)
+    names = resolve_chapters(root, args.chapters)
     clean(p for name in names for p in sorted((root / "solutions" / name).glob("*.ipynb")))
     for name in release(root, names):
         print(f"released notebooks/{name}")
@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ (nbgrader generate_assignment)")
-    p.add_argument("chapters", nargs="*")
+    p.add_argument("chapters", nargs="*", help="chapters (ch01_tensors, ch01, 1); default all")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("clean", help="strip outputs and volatile metadata from notebooks (default: solutions/)")
@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grade", help="instructor: import, audit, autograde, feedback and CSV export for a class")
     p.add_argument("submissions", help="folder laid out as SUBMISSIONS/<student>/<assignment>/*.ipynb")
-    p.add_argument("--assignment", action="append", default=[], help="only this chapter (repeatable)")
+    p.add_argument("--assignment", action="append", default=[], help="only this chapter: ch02_neural_networks, ch02 or 2 (repeatable)")
     p.add_argument("--jobs", type=int, default=None, help="parallel autograde processes (default: cores)")
     p.add_argument("--output", help="grades CSV (default grades.csv in the course root)")
     p.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")

@@ -35,24 +35,35 @@ def notebooks_of(root: Path, chapter: str, edition: str = "solutions") -> list[P
     return sorted((root / edition / chapter).glob("[0-9]*.ipynb"))
 
 
+def resolve_chapters(root: Path, selected: Iterable[str] = (), edition: str = "solutions") -> list[str]:
+    """Chapter names for a selection of names or prefixes (``ch01_tensors``, ``ch01``, ``1``); all when empty.
+
+    Raises ``ValueError`` naming the chapters there are when a selection matches none.
+    """
+    all_chapters = chapters(root, edition)
+    picked: list[str] = []
+    for sel in selected or all_chapters:
+        key = f"ch{int(sel):02d}" if str(sel).isdigit() else str(sel)
+        hits = [c for c in all_chapters if c == key or c.startswith(key)]
+        if not hits:
+            raise ValueError(f"no chapter matches {sel!r}; chapters: {', '.join(all_chapters)}")
+        picked.extend(c for c in hits if c not in picked)
+    return picked
+
+
 def chapter_notebooks(root: Path, selected: Iterable[str] = (), edition: str = "solutions") -> list[Path]:
     """Notebooks of the selected chapters (all when empty).
 
     A selection may be a chapter name, its prefix (``ch01``, ``1``) or a notebook path.
     """
-    all_chapters = chapters(root, edition)
     picked: list[Path] = []
-    for sel in selected or all_chapters:
+    for sel in selected or chapters(root, edition):
         p = Path(sel)
         if p.suffix == ".ipynb":
             if not p.is_file():
                 raise FileNotFoundError(f"no notebook {p}")
             picked.append(p)
             continue
-        key = f"ch{int(sel):02d}" if str(sel).isdigit() else str(sel)
-        hits = [c for c in all_chapters if c == key or c.startswith(key + "_") or c.startswith(key)]
-        if not hits:
-            raise ValueError(f"no chapter matches {sel!r}; chapters: {', '.join(all_chapters)}")
-        for c in hits:
+        for c in resolve_chapters(root, [sel], edition):
             picked.extend(notebooks_of(root, c, edition))
     return picked

@@ -22,7 +22,7 @@ import nbformat
 
 from . import rules
 from .audit import Flag, audit_notebook
-from .course import chapters
+from .course import resolve_chapters
 from .nbfiles import read_notebook
 from .nbgrader_app import run_nbgrader
 from .release import release
@@ -122,7 +122,7 @@ def grade_class(root: Path, submissions: Path, assignments: Iterable[str] = (), 
     ``out_csv`` with the columns :data:`EXTRA_COLUMNS` added (written atomically; an older file is
     kept as ``.bak``). One bad submission is reported, never fatal.
     """
-    names = list(assignments) or chapters(root)
+    names = resolve_chapters(root, assignments)
     release(root, names)  # populates the gradebook with the assignments' grade cells
     expected = {a: sorted(p.name for p in (root / "solutions" / a).glob("*.ipynb")) for a in names}
     results: dict[tuple[str, str], StudentResult] = {}

@@ -73,6 +73,14 @@ def test_check_missing_notebook_is_a_clear_error(mini, capsys):
     assert "no notebook nope.ipynb" in capsys.readouterr().err
 
 
+def test_release_takes_short_chapter_names(mini, capsys):
+    assert cli.main(["release", "90"]) == 0
+    assert f"released notebooks/{CHAPTER}" in capsys.readouterr().out
+    assert (mini / "notebooks" / CHAPTER / NOTEBOOK).is_file()
+    assert cli.main(["release", "ch07"]) == 2
+    assert f"no chapter matches 'ch07'; chapters: {CHAPTER}" in capsys.readouterr().err
+
+
 def test_doctor_reports_versions_device_and_course(mini, capsys):
     import torch
 
