@@ -260,6 +260,35 @@ COMPARISONS.update({"helpers.transfer.source_head": _same_head, "helpers.transfe
                     "helpers.transfer.chest_xray_transforms": _same_transforms, "helpers.transfer.run_dir": _same_run_dir})
 PIPELINES["helpers.transfer.chest_xray_splits"] = _same_xray_splits
 
+# chapter 7 (helpers.imbalance): the rare-class problem of 7.4 and the training run that scores a sampler
+def _fake_image_set(seed: int):
+    g = torch.Generator().manual_seed(seed)
+    return type("ImageSet", (), {"data": torch.randint(0, 256, (300, 6, 6), dtype=torch.uint8, generator=g),
+                                 "targets": torch.randint(0, 4, (300,), generator=g)})()
+
+
+def _same_two_classes(helper: Callable, lesson: Callable) -> None:
+    dataset = _fake_image_set(7)
+    for common, rare, share in ((0, 2, 0.05), (1, 3, None), (3, 0, 0.0)):
+        (xa, ya), (xb, yb) = helper(dataset, common, rare, share), lesson(dataset, common=common, rare=rare, rare_share=share)
+        assert xa.dtype == xb.dtype and torch.equal(xa, xb) and torch.equal(ya, yb), (common, rare, share)
+
+
+def _same_recalls(helper: Callable, lesson: Callable) -> None:
+    from torch.utils.data import WeightedRandomSampler
+
+    g = torch.Generator().manual_seed(8)
+    x, y = torch.rand(120, 36, generator=g), (torch.rand(120, generator=g) < 0.1).long()
+    x_test, y_test = torch.rand(40, 36, generator=g), torch.arange(40) % 2
+    for sampler in (None, WeightedRandomSampler(1.0 / torch.bincount(y)[y].double(), num_samples=len(y))):
+        got = helper(sampler, x, y, x_test, y_test, steps=20, seed=3)
+        assert got == lesson(sampler, x, y, x_test, y_test, steps=20, seed=3)
+
+
+COMPARISONS.update({"helpers.imbalance.two_classes": _same_two_classes,
+                    "helpers.imbalance.recalls_after_training": _same_recalls})
+
+
 @pytest.mark.parametrize("qualified, helper, path, section, name", HELPERS, ids=[h[0] for h in HELPERS])
 def test_helper_behaves_like_its_lesson(qualified, helper, path, section, name):
     nb = read_notebook(ROOT / "solutions" / path)
