@@ -44,7 +44,7 @@ def resolve_chapters(root: Path, selected: Iterable[str] = (), edition: str = "s
     picked: list[str] = []
     for sel in selected or all_chapters:
         key = f"ch{int(sel):02d}" if str(sel).isdigit() else str(sel)
-        hits = [c for c in all_chapters if c == key or c.startswith(key)]
+        hits = [c for c in all_chapters if c.startswith(key)]
         if not hits:
             raise ValueError(f"no chapter matches {sel!r}; chapters: {', '.join(all_chapters)}")
         picked.extend(c for c in hits if c not in picked)
