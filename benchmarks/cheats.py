@@ -66,7 +66,7 @@ def main() -> int:
                            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution"))
             rs = by_student.get(cheat, [])
             flags = [f for r in rs for f in r.flags]
-            detail = (str(flags[0]) if flags else "; ".join(p for r in rs for p in r.problems))[:110]
+            detail = (str(flags[0]) if flags else "; ".join(str(p) for r in rs for p in r.problems))[:110]
             print(f"{cheat:<18} {got:>6g} / {top:<6g}  {('yes' if flags else 'no'):>7}  {detail}")
     return 0
 

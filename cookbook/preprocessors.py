@@ -24,3 +24,21 @@ class LimitOutputSize(NbGraderPreprocessor):
                     output.text = (text[:self.max_chars]
                                    + f"\n... [{len(text) - self.max_chars:,} more characters cut by the grader]\n")
         return cell, resources
+
+
+class StderrIsNotAFailure(NbGraderPreprocessor):
+    """In graded test cells, keep what was printed on stderr but as ordinary output, so it does not score 0.
+
+    nbgrader scores a test cell 0 when anything appears on stderr. A correct answer may well print there: a
+    tqdm progress bar, a library's warning, a log line. In this course a test fails by raising (an error
+    output), so stderr text is shown in the feedback, prefixed with "[stderr]", and never costs points.
+    """
+
+    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict,
+                        cell_index: int) -> tuple[NotebookNode, ResourcesDict]:
+        if cell.cell_type == "code" and rules.is_test(cell):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output.name = "stdout"
+                    output.text = "".join(f"[stderr] {line}" for line in output.get("text", "").splitlines(True))
+        return cell, resources

@@ -62,8 +62,10 @@ def submission_timeout(environ: Mapping[str, str] | None = None) -> int:
 
 
 # ------------------------------------------------------------------------------------ scoring
-#: stderr output matching this is removed before scoring (nbgrader's IgnorePattern): warnings that
-#: libraries print and that say nothing about the answer. Anything else on stderr scores the cell 0.
+#: stderr output matching this is removed (nbgrader's IgnorePattern): warnings that libraries print and that
+#: say nothing about the answer. Whatever else a test cell prints on stderr (a progress bar, a log line) is
+#: kept as ordinary output and never scores (``cookbook.preprocessors.StderrIsNotAFailure``): a test fails
+#: only by raising.
 IGNORE_PATTERN = r"(UserWarning|DeprecationWarning|FutureWarning|IProgress not found)"
 #: Lines of stream output and of a traceback kept per cell (nbgrader's LimitOutput).
 MAX_OUTPUT_LINES = 1000
@@ -96,6 +98,21 @@ def is_test(cell: Mapping) -> bool:
     """A graded (locked, autograded) test cell."""
     meta = nbgrader_metadata(cell)
     return bool(meta.get("grade")) and not meta.get("solution")
+
+
+# ------------------------------------------------------------------------------------ sandbox
+#: The kernel manager of grading and self-check kernels when they are sandboxed (see :mod:`cookbook.sandbox`).
+SANDBOXED_KERNEL_MANAGER = "cookbook.sandbox.SandboxedKernelManager"
+SANDBOX_VARIABLE = "COOKBOOK_GRADE_SANDBOX"
+
+
+def sandboxed(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether grading kernels run in the bubblewrap sandbox: ``COOKBOOK_GRADE_SANDBOX`` is ``bwrap`` (default) or
+    ``off`` (``cookbook grade --unsandboxed``; every grade then says so)."""
+    value = (os.environ if environ is None else environ).get(SANDBOX_VARIABLE, "bwrap").strip().lower()
+    if value not in ("bwrap", "off"):
+        raise ValueError(f"{SANDBOX_VARIABLE}={value!r}: use 'bwrap' (sandboxed grading kernels) or 'off'")
+    return value == "bwrap"
 
 
 # ------------------------------------------------------------------------------------ nbgrader
@@ -131,23 +148,41 @@ def configure_nbgrader(c, root: str) -> None:
 
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     steps.insert(steps.index(LimitOutput) + 1, "cookbook.preprocessors.LimitOutputSize")
+    steps.insert(steps.index(LimitOutput) + 2, "cookbook.preprocessors.StderrIsNotAFailure")
+    # feedback shows each progress bar's final state (100%), not the first drawing a saved widget keeps
+    # (right after execution, while the widget state is still in the notebook's metadata)
+    steps.insert(1, "cookbook.execute.FinishProgressBars")
     c.Autograde.autograde_preprocessors = steps
+
+
+#: Error names a grading kernel's execution records in a cell: the one place that spells them.
+TIMEOUT_ERROR = "CellTimeoutError"
+DEAD_KERNEL_ERROR = "DeadKernelError"
+#: nbgrader failures that say nothing about the submission (a busy machine, a slow kernel start): retried once.
+INFRASTRUCTURE_ERRORS = ("Timeout waiting for IOPub output", "Kernel didn't respond in", "Kernel died before replying",
+                         "Timeout waiting for kernel_info reply", "database is locked", "Kernel is dead",
+                         "Kernel not responding")
 
 
 def timeout_error(seconds: int) -> dict:
     """The error a grading kernel reports in a cell that ran past the per-cell time limit."""
     message = (f"this cell ran longer than {seconds} s, the per-cell time limit of grading, and was stopped "
                "(an endless loop? far more work than the smoke profile needs?)")
-    return {"ename": "CellTimeoutError", "evalue": message, "traceback": [f"CellTimeoutError: {message}"]}
+    return {"ename": TIMEOUT_ERROR, "evalue": message, "traceback": [f"{TIMEOUT_ERROR}: {message}"]}
 
 
-def apply_execution_rules(c, environ: Mapping[str, str] | None = None) -> None:
-    """The execution and scoring part of the rules (shared by autograde and ``cookbook check``)."""
+def apply_execution_rules(c, environ: Mapping[str, str] | None = None, sandbox: bool | None = None) -> None:
+    """The execution and scoring part of the rules (shared by autograde and ``cookbook check``).
+
+    ``sandbox`` (default: :func:`sandboxed`) runs every kernel in the grading sandbox (:mod:`cookbook.sandbox`).
+    """
     c.Execute.timeout = cell_timeout(environ)
     c.Execute.interrupt_on_timeout = True
     c.Execute.error_on_timeout = timeout_error(cell_timeout(environ))
     c.Execute.execute_retries = 1
     c.Execute.extra_arguments = kernel_arguments(environ)
+    if sandboxed(environ) if sandbox is None else sandbox:
+        c.Execute.kernel_manager_class = SANDBOXED_KERNEL_MANAGER
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = IGNORE_PATTERN
     c.LimitOutput.max_lines = MAX_OUTPUT_LINES

@@ -28,6 +28,7 @@ import nbformat
 from . import rules
 from .audit import Flag, audit_notebook
 from .nbfiles import read_notebook
+from .problems import repair_duplicates
 
 
 @dataclass
@@ -110,22 +111,43 @@ def keep_one_exercise(nb: nbformat.NotebookNode, key: str) -> None:
                 if not (rules.is_solution(c) or rules.is_test(c)) or exercise_key(ids[i] or "") == key]
 
 
-def execute(nb: nbformat.NotebookNode, folder: Path, environ: Mapping[str, str] | None = None) -> str:
-    """Run the notebook with nbgrader's Execute, IgnorePattern and LimitOutput; '' or why it stopped."""
+def sandbox_note(environ: Mapping[str, str] | None = None) -> str:
+    """'' when self-checks run in the grading sandbox, else why not (the check then runs unsandboxed)."""
+    from . import sandbox
+
+    if not rules.sandboxed(environ):
+        return f"ran without the grading sandbox ({rules.SANDBOX_VARIABLE}=off)"
+    why = sandbox.problem()
+    return f"ran without the grading sandbox: {why}" if why else ""
+
+
+def execute(nb: nbformat.NotebookNode, folder: Path, environ: Mapping[str, str] | None = None,
+            sandboxed: bool = False) -> str:
+    """Run the notebook with nbgrader's Execute, IgnorePattern and LimitOutput; '' or why it stopped.
+
+    ``sandboxed``: in the grading sandbox, with the student's own data folder writable in it.
+    """
     from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput
     from traitlets.config import Config
 
     config = Config()
-    rules.apply_execution_rules(config, environ)
+    rules.apply_execution_rules(config, environ, sandbox=sandboxed)
+    if sandboxed:
+        from helpers.config import default_data_dir
+
+        data = default_data_dir()
+        data.mkdir(parents=True, exist_ok=True)
+        config.SandboxedKernelManager.data_dir = str(data.resolve())
+        config.SandboxedKernelManager.data_writable = True
     resources = {"metadata": {"path": str(folder)}}
     problem = ""
     try:
         Execute(config=config).preprocess(nb, resources)
     except Exception as exc:  # noqa: BLE001 - a dead kernel must not crash the check
         problem = f"the kernel stopped ({type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''})"
-    from .preprocessors import LimitOutputSize
+    from .preprocessors import LimitOutputSize, StderrIsNotAFailure
 
-    for step in (IgnorePattern, LimitOutput, LimitOutputSize):
+    for step in (IgnorePattern, LimitOutput, LimitOutputSize, StderrIsNotAFailure):
         step(config=config).preprocess(nb, resources)
     return problem
 
@@ -173,7 +195,7 @@ def score_rows(nb: nbformat.NotebookNode) -> list[CheckRow]:
             rows.append(CheckRow(gid, points, score, "failed", f"the exercise cell above has an error: {syntax}"))
         elif solution_error and solution_error[0] == "NotImplementedError" or (error and error[0] == "NotImplementedError"):
             rows.append(CheckRow(gid, points, score, "not attempted", "solve the exercise cell above it"))
-        elif error and error[0] == "CellTimeoutError":
+        elif error and error[0] == rules.TIMEOUT_ERROR:
             rows.append(CheckRow(gid, points, score, "failed", error[1]))
         elif error:
             rows.append(CheckRow(gid, points, score, "failed", f"{error[0]}: {error[1]}"))
@@ -192,13 +214,18 @@ def self_check(path: Path, exercise: str | None = None, environ: Mapping[str, st
     nb = read_notebook(path)
     flags = audit_notebook(nb, None, "")
     record = graded_record(nb)
+    repaired = [p.message for p in repair_duplicates(nb)]
     notes, deleted = restore_tests(nb, record)
+    notes = repaired + notes
     key = exercise_key(exercise) if exercise else None
     if key:
         keep_one_exercise(nb, key)
         deleted = [r for r in deleted if exercise_key(r.grade_id) == key]
         notes = [n for n in notes if exercise_key(n.split(" ")[0]) == key]
-    problem = execute(nb, path.parent.resolve(), environ)
+    why_not = sandbox_note(environ)
+    problem = execute(nb, path.parent.resolve(), environ, sandboxed=not why_not)
+    if why_not:
+        notes.append(why_not)
     if problem:
         notes.append(problem)
     rows = score_rows(nb) + deleted

@@ -38,6 +38,16 @@ def _without(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
     return nb
 
 
+def _duplicate(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    """A cell copied and pasted right below itself (same nbgrader metadata), as JupyterLab does."""
+    nb = copy.deepcopy(nb)
+    at = next(i for i, c in enumerate(nb.cells) if rules.nbgrader_metadata(c).get("grade_id") == grade_id)
+    twin = copy.deepcopy(nb.cells[at])
+    twin.pop("id", None)
+    nb.cells.insert(at + 1, nbformat.from_dict({**twin, "id": f"{nb.cells[at].get('id', 'cell')}-copy"}))
+    return nb
+
+
 def agreement_corpus(student: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """Honest and clumsy submissions: what the self-check must score exactly like the grader."""
     solved = _answer(_answer(student, "ex_9_1a_code", "def double(x):\n    return 2 * x"),
@@ -51,6 +61,10 @@ def agreement_corpus(student: nbformat.NotebookNode) -> dict[str, nbformat.Noteb
                                                  "    warnings.warn('slow path', UserWarning)\n    return 2 * x"),
         "prints_stderr": _answer(solved, "ex_9_1a_code", "import sys\ndef double(x):\n"
                                                          "    print('debug', file=sys.stderr)\n    return 2 * x"),
+        "progress_bar": _answer(solved, "ex_9_1a_code", "from tqdm import tqdm\ndef double(x):\n"
+                                                        "    for _ in tqdm(range(3)):\n        pass\n    return 2 * x"),
+        "duplicated_test": _duplicate(solved, "ex_9_1a_tests"),
+        "duplicated_exercise": _duplicate(solved, "ex_9_1b_code"),
         "edited_test": _answer(student, "ex_9_1a_tests", "pass"),
         "deleted_test": _without(solved, "ex_9_1b_tests"),
         "syntax_error": _answer(solved, "ex_9_1a_code", "def double(x)\n    return 2 * x"),
@@ -97,7 +111,13 @@ def test_selfcheck_explains_each_case(graded):
               for name, rep in checks.items()}
     assert all(s == "passed" for s, _ in status["solved"].values())
     assert status["warns"]["ex_9_1a_tests"][0] == "passed"  # a known harmless warning never fails a test
-    assert status["prints_stderr"]["ex_9_1a_tests"] == ("failed", "output on stderr: debug")
+    # a test fails only by raising: stderr from a correct answer (a print, a progress bar) costs nothing
+    assert status["prints_stderr"]["ex_9_1a_tests"][0] == "passed"
+    assert status["progress_bar"]["ex_9_1a_tests"][0] == "passed"
+    # a copied cell is repaired (graded once) and reported in plain words
+    for name, gid in (("duplicated_test", "ex_9_1a_tests"), ("duplicated_exercise", "ex_9_1b_code")):
+        assert all(s == "passed" for s, _ in status[name].values()), status[name]
+        assert any(gid in n and "more than once" in n for n in checks[f"honest_{name}"].notes)
     assert status["untouched"]["ex_9_1a_tests"][0] == "not attempted"
     assert status["deleted_test"]["ex_9_1b_tests"][0] == "deleted"
     assert "SyntaxError" in status["syntax_error"]["ex_9_1a_tests"][1]
@@ -105,6 +125,16 @@ def test_selfcheck_explains_each_case(graded):
     assert any("ex_9_1a_tests was edited" in n for n in checks["honest_edited_test"].notes)
     # passes the visible test, fails the hidden one: the self-check says it passes, the grader gives 0
     assert checks["honest_fits_visible_only"].passed
+
+
+def test_honest_mechanics_never_cost_points(graded):
+    root, results, _ = graded
+    for student in ("honest_prints_stderr", "honest_progress_bar", "honest_duplicated_test",
+                    "honest_duplicated_exercise"):
+        assert sum(cell_scores(root, student, CHAPTER).values()) == 3, student
+    assert any(p.kind == "duplicate-cell" for p in results["honest_duplicated_test"].problems)
+    page = (root / "feedback" / "honest_duplicated_test" / CHAPTER / "01_mini.html").read_text()
+    assert "appeared more than once" in page
 
 
 def test_hidden_tests_run_only_when_graded(graded):
@@ -148,7 +178,7 @@ def test_flags_are_written_beside_the_grades_and_in_the_feedback(graded):
 def test_disruptive_submissions_are_graded_and_reported(graded):
     root, results, _ = graded
     loop = results["cheat_infinite_loop"]
-    assert any("ex_9_1a_code timed out" in p and f"{CELL_TIMEOUT} s" in p for p in loop.problems), loop.problems
+    assert any(p.kind == "timeout" and "ex_9_1a_code timed out" in str(p) and f"{CELL_TIMEOUT} s" in str(p) for p in loop.problems), loop.problems
     page = (root / "feedback" / "cheat_infinite_loop" / CHAPTER / "01_mini.html").read_text()
     assert "timed out" in page and f"longer than {CELL_TIMEOUT} s" in page
     assert results["cheat_kernel_exit"].problems, "a kernel that exits must be reported"
