@@ -61,3 +61,32 @@ def test_pick_and_seed_are_reproducible():
     a = torch.rand(3)
     config.seed_everything(3)
     assert torch.equal(a, torch.rand(3))
+
+
+def test_threads_default_to_half_the_cores():
+    assert config.choose_threads(cores=2, environ={})[0] == 1
+    assert config.choose_threads(cores=8, environ={})[0] == 4
+    assert config.choose_threads(cores=1, environ={})[0] == 1
+    assert "busy machine" in config.choose_threads(cores=4, environ={})[1]
+
+
+def test_threads_follow_argument_then_environment():
+    assert config.choose_threads(3, cores=2, environ={"COOKBOOK_THREADS": "2"}) == (3, "set by setup(threads=...)")
+    assert config.choose_threads(None, cores=2, environ={"COOKBOOK_THREADS": "2", "OMP_NUM_THREADS": "1"})[0] == 2
+    assert config.choose_threads("auto", cores=2, environ={"OMP_NUM_THREADS": "2"}) == (2, "set by OMP_NUM_THREADS")
+    with pytest.raises(ValueError, match="COOKBOOK_THREADS='many'"):
+        config.choose_threads(None, environ={"COOKBOOK_THREADS": "many"})
+    with pytest.raises(ValueError, match="at least 1"):
+        config.choose_threads(0, environ={})
+
+
+def test_setup_applies_and_shows_the_thread_choice(monkeypatch, capsys):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("COOKBOOK_THREADS", "1")
+    before = torch.get_num_threads()
+    try:
+        course = config.setup(profile="smoke", device="cpu", data="synthetic")
+        assert course.threads == 1 == torch.get_num_threads()
+        assert "CPU threads: 1 (set by COOKBOOK_THREADS)" in capsys.readouterr().out
+    finally:
+        torch.set_num_threads(before)
