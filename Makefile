@@ -2,6 +2,9 @@
 #   make lab    open the student edition in JupyterLab
 #   make run    execute the course headless and print a summary   (PROFILE=smoke|quick|full, CHAPTERS="ch01 ch02")
 #   make test   the whole test suite (offline, CPU); DEVICE=cuda also runs every notebook on the GPU
+#   make real-data   download every real data set and pretrained weight (verified), run each chapter on them
+#                    (REAL_PROFILE=quick, CHAPTERS=...); offline it says what it cannot do (REQUIRE=1: and fails)
+#   make colab-links rewrite the "Open in Colab" links of README.md and docs/colab.md
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,8 +13,10 @@ PROFILE ?= smoke
 DEVICE ?= auto
 CHAPTERS ?=
 JOBS ?= auto
+REAL_PROFILE ?= quick
+REQUIRE ?=
 
-.PHONY: install lab run test release bench doctor
+.PHONY: install lab run test release bench doctor real-data colab-links
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +44,9 @@ bench: $(STAMP)
 
 doctor: $(STAMP)
 	$(BIN)/cookbook doctor
+
+real-data: $(STAMP)
+	$(BIN)/python scripts/real_data.py --profile $(REAL_PROFILE) $(if $(filter 1 yes true,$(REQUIRE)),--require) $(CHAPTERS)
+
+colab-links: $(STAMP)
+	$(BIN)/python -m cookbook.hosted
