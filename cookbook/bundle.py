@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .course import chapters
+from .checkout import chapters
 
 README = """# PyTorch Cookbook Lab — student edition
 
@@ -25,6 +25,10 @@ Chapter notebooks that teach PyTorch recipe by recipe, with auto-graded exercise
     .venv/bin/pip install -r requirements.txt {wheel}
 
 (conda: `conda env create -f environment.yml && conda activate pytorch-cookbook-lab`)
+
+Check the set-up (versions, the device and CPU threads notebooks will use, the data folder):
+
+    .venv/bin/cookbook doctor
 
 ## Work
 

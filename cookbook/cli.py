@@ -6,6 +6,7 @@ Each command's work lives in its own module and is imported when the command run
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -27,7 +28,7 @@ def _say(*args) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from .course import chapter_notebooks, course_root
+    from .checkout import chapter_notebooks, course_root
     from .execute import course_environment, execute
 
     root = course_root()
@@ -59,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from .course import course_root
+    from .checkout import course_root
     from .nbfiles import clean
 
     paths = [Path(p) for p in args.paths] or sorted((course_root() / "solutions").rglob("*.ipynb"))
@@ -69,7 +70,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .course import course_root, resolve_chapters
+    from .checkout import course_root, resolve_chapters
     from .nbfiles import clean
     from .release import release
 
@@ -90,6 +91,27 @@ def _check_environment(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """While a check runs, whatever reaches this process's stdout (a kernel, a library, a child process writing to
+    the descriptor they inherit) goes to stderr: stdout carries only the report (``--json``: only the JSON), and
+    it comes after the progress lines."""
+    try:
+        out, err = sys.stdout.fileno(), sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # not real files (pytest's capsys): nothing inherits them
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(out)
+    os.dup2(err, out)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, out)
+        os.close(saved)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .rules import grading_environment
     from .selfcheck import self_check
@@ -104,7 +126,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     what = f"exercise {args.exercise}" if args.exercise else "the whole notebook"
     _say(f"checking {path}: running {what} the way grading does (profile={settings['COOKBOOK_PROFILE']}, "
          f"data={settings['COOKBOOK_DATA']}, device={settings['COOKBOOK_DEVICE']})...")
-    report = self_check(path, exercise=args.exercise, environ=env)
+    with _stdout_to_stderr():
+        report = self_check(path, exercise=args.exercise, environ=env)
     if args.json:
         print(report.to_json())
         return 0 if report.passed else 1
@@ -130,18 +153,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from . import rules
-    from .course import course_root
-    from .grade import grade_class
+    from .checkout import course_root
+    from .grade import UNSANDBOXED, grade_class
+    from .sandbox import SandboxUnavailable
 
     root = course_root()
     out_csv = Path(args.output) if args.output else root / "grades.csv"
     _say(f"grading with a per-cell limit of {rules.cell_timeout()} s and {rules.submission_timeout()} s per "
          "submission (COOKBOOK_GRADE_CELL_TIMEOUT / COOKBOOK_GRADE_SUBMISSION_TIMEOUT)")
-    results = grade_class(root, Path(args.submissions), args.assignment, jobs=args.jobs, out_csv=out_csv,
-                          feedback=not args.no_feedback, log=_say)
-    rows = [[r.student, r.assignment, f"{r.seconds:.1f}", str(len(r.flags)),
-             "ok" if r.ok and not r.problems else "; ".join(r.problems)[:120]] for r in results]
-    print(_table(rows, ["student", "assignment", "seconds", "flags", "problems"]))
+    if args.unsandboxed:
+        _say(f"WARNING: grading kernels run without the sandbox: {UNSANDBOXED}; every grade records it")
+    try:
+        results = grade_class(root, Path(args.submissions), args.assignment, jobs=args.jobs, out_csv=out_csv,
+                              feedback=not args.no_feedback, log=_say, sandboxed=not args.unsandboxed)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = [[r.student, r.assignment, "-" if r.score is None else f"{r.score:g}/{r.max_score:g}", f"{r.seconds:.1f}",
+             str(len(r.flags)), "ok" if r.ok and not r.problems else "; ".join(str(p) for p in r.problems)[:120]]
+            for r in results]
+    print(_table(rows, ["student", "assignment", "score", "seconds", "flags", "problems"]))
     flagged = [r for r in results if r.flags]
     if flagged:
         print(f"\n{len(flagged)} submission(s) flagged for review (column `flags` of the CSV):")
@@ -150,13 +181,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 print(f"  {r.student}/{r.assignment}: {flag}")
             if len(r.flags) > 5:
                 print(f"  {r.student}/{r.assignment}: ... and {len(r.flags) - 5} more")
+    failed = [r for r in results if not r.ok and r.log]
+    if failed:
+        print("\nnbgrader's full log of each failed autograde: " + ", ".join(str(r.log) for r in failed))
     print(f"\ngrades exported to {out_csv}" + ("" if args.no_feedback else f"; feedback in {root / 'feedback'}"))
     return 0 if all(r.ok for r in results) else 1
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
     from .bundle import build_bundle
-    from .course import course_root
+    from .checkout import course_root
 
     root = course_root()
     output = Path(args.output) if args.output else root / "build" / "student-bundle"
@@ -220,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel autograde processes (default: cores)")
     p.add_argument("--output", help="grades CSV (default grades.csv in the course root)")
     p.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")
+    p.add_argument("--unsandboxed", action="store_true",
+                   help="grade without the bubblewrap sandbox (students' code can then reach the grader's files); "
+                        "every CSV row and feedback page says so")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("bundle", help="instructor: build the student bundle (notebooks, wheel, environment; no solutions)")

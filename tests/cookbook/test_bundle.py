@@ -100,21 +100,50 @@ def test_bundle_contains_no_solution(bundle):
     assert not leaks, "\n".join(leaks[:30])
 
 
-def test_self_check_works_from_the_bundle(bundle, tmp_path):
-    """The wheel's cookbook and helpers, with no checkout and no solutions/ in reach."""
+@pytest.fixture(scope="module")
+def student_env(bundle, tmp_path_factory):
+    """The environment of a student who installed the bundle's wheel: no checkout, no solutions/ in reach."""
     out, _ = bundle
-    site = tmp_path / "site"
+    tmp = tmp_path_factory.mktemp("student")
+    site = tmp / "site"
     wheel = next((out / "wheels").glob("*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
                    check=True)
-    env = {**os.environ, "PYTHONPATH": str(site), "COOKBOOK_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "PYTHONPATH": str(site), "COOKBOOK_DATA_DIR": str(tmp / "data")}
     env.pop("COOKBOOK_ROOT", None)
-    notebook = sorted((out / "notebooks").rglob("*.ipynb"))[0]
     where = subprocess.run([sys.executable, "-c", "import cookbook, helpers; print(cookbook.__file__, helpers.__file__)"],
                            cwd=out, env=env, capture_output=True, text=True, check=True).stdout
     assert where.count(str(site)) == 2, f"the bundle's wheel must be what runs: {where}"
+    return env
+
+
+def test_self_check_works_from_the_bundle(bundle, student_env):
+    """The wheel's cookbook and helpers, with no checkout and no solutions/ in reach."""
+    out, _ = bundle
+    notebook = sorted((out / "notebooks").rglob("*.ipynb"))[0]
     proc = subprocess.run([sys.executable, "-m", "cookbook", "check", str(notebook), "--json"],
-                          cwd=out, env=env, capture_output=True, text=True)
+                          cwd=out, env=student_env, capture_output=True, text=True)
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and report["rows"], proc.stderr
     assert {r["status"] for r in report["rows"]} == {"not attempted"}, report["rows"]
+
+
+def test_doctor_works_from_the_bundle(bundle, student_env):
+    """`cookbook doctor` in the unpacked bundle (also from a folder inside it) reports what notebooks will use."""
+    import torch
+
+    from helpers.config import choose_threads
+
+    out, _ = bundle
+    env = {**student_env, "COOKBOOK_PROFILE": "smoke", "COOKBOOK_DEVICE": "cpu", "COOKBOOK_THREADS": ""}
+    env.pop("OMP_NUM_THREADS", None)
+    proc = subprocess.run([sys.executable, "-m", "cookbook", "doctor"], cwd=out / "notebooks", env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = {line[:12].strip(): line[12:] for line in proc.stdout.splitlines()}
+    assert lines["torch"].startswith(torch.__version__) and "MISSING" not in proc.stdout
+    assert lines["device"].startswith("cpu") and lines["profile"].startswith("smoke")
+    assert lines["CPU threads"].startswith(f"{choose_threads(environ={})[0]} ")
+    assert lines["data dir"].startswith(env["COOKBOOK_DATA_DIR"])
+    assert lines["course"].startswith(f"student edition {out.resolve()}") and "ch01_tensors" in lines["course"]
+    assert "not a course checkout" not in proc.stdout + proc.stderr

@@ -8,6 +8,11 @@ from cookbook import cli
 from tests.corpus.minicourse import CHAPTER, NOTEBOOK
 
 
+def _exercise(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    """The cell with ``grade_id`` (the release puts the install cell before the parameters cell)."""
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
 @pytest.fixture
 def mini(mini_course, monkeypatch):
     root = mini_course()
@@ -45,7 +50,7 @@ def test_check_reports_full_messages_and_clean_json(mini, capsys):
     assert cli.main(["release"]) == 0
     student = mini / "notebooks" / CHAPTER / NOTEBOOK
     nb = nbformat.read(student, as_version=4)
-    nb.cells[3].source = "def double(x):\n    return x * 3"
+    _exercise(nb, "ex_9_1a_code").source = "def double(x):\n    return x * 3"
     nbformat.write(nb, student)
     assert cli.main(["check", str(student)]) == 1
     out = capsys.readouterr().out
@@ -62,7 +67,7 @@ def test_check_long_messages_are_not_cut(mini, capsys):
     cli.main(["release"])
     student = mini / "notebooks" / CHAPTER / NOTEBOOK
     nb = nbformat.read(student, as_version=4)
-    nb.cells[3].source = "def double(x):\n    raise ValueError('x' * 150 + ' END')"
+    _exercise(nb, "ex_9_1a_code").source = "def double(x):\n    raise ValueError('x' * 150 + ' END')"
     nbformat.write(nb, student)
     cli.main(["check", str(student)])
     assert "x" * 150 + " END" in capsys.readouterr().out
