@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cookbook import rules  # noqa: E402
-from cookbook.course import chapter_notebooks  # noqa: E402
+from cookbook.checkout import chapter_notebooks  # noqa: E402
 from cookbook.execute import execute  # noqa: E402
 
 

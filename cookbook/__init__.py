@@ -7,11 +7,14 @@ splits its apps from its preprocessors: :mod:`cookbook.cli` only parses argument
 lives in its own module, and torch is imported only by the commands that need it
 (``run``'s kernels, ``data``, ``doctor``).
 
-Map: ``rules`` (grading rules), ``course`` (where chapters and notebooks are), ``nbfiles``
+Map: ``rules`` (grading rules), ``checkout`` (where chapters and notebooks are), ``sandbox`` (where grading
+kernels run), ``problems`` (what grading reports), ``nbfiles``
 (reading, normalising, writing notebooks), ``nbgrader_app`` (running nbgrader), ``release``,
 ``execute`` (``cookbook run``), ``selfcheck``, ``audit``, ``grade``, ``bundle``, ``data_cli``, ``doctor``.
 """
-__version__ = "0.2.0"
+from importlib.metadata import PackageNotFoundError, version
 
-#: MIME type of the display outputs written by ``helpers.record`` and read back by ``cookbook run``.
-METRIC_MIME = "application/vnd.cookbook.metric+json"
+try:  # one version for the whole course: pyproject.toml takes it from helpers.__version__
+    __version__ = version("pytorch-cookbook-lab")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+    __version__ = "unknown"

@@ -1,4 +1,5 @@
-"""Where the course is on disk: its root, its chapters and their notebooks."""
+"""The course checkout on disk: its root, its chapters and their notebooks (not to be confused with
+``helpers.config.Course``, the run settings of one notebook)."""
 from __future__ import annotations
 
 import os

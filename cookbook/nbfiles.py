@@ -8,7 +8,6 @@ from typing import Any
 
 import nbformat
 
-from . import METRIC_MIME
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python"}
@@ -81,6 +80,8 @@ def clean(paths: Iterable[Path]) -> list[Path]:
 
 def recorded_metrics(nb: nbformat.NotebookNode) -> dict[str, Any]:
     """Metrics an executed notebook recorded with ``helpers.record``, in order."""
+    from helpers.report import METRIC_MIME
+
     found: dict[str, Any] = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):

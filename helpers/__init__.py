@@ -10,4 +10,4 @@ from .config import Course, pick_device, seed_everything, setup
 from .report import record
 
 __all__ = ["Course", "pick_device", "record", "seed_everything", "setup"]
-__version__ = "0.1.0"
+__version__ = "0.3.0"  # the course's one version (pyproject.toml reads it)

@@ -10,6 +10,9 @@ source task), so freezing it, replacing the head and fine-tuning still demonstra
 from __future__ import annotations
 
 import socket
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import torch
@@ -66,22 +69,47 @@ def load_standin(name: str = "resnet50") -> ResNet:
     return model
 
 
-#: Weight URLs whose download failed in this process (not retried: each try prints to stderr and waits).
-_UNREACHABLE: set[str] = set()
+#: Weight URLs that could not be had in this process, and why (not retried: each try waits).
+_UNREACHABLE: dict[str, str] = {}
+#: Seconds to wait for the weights' server before deciding that there is no internet.
+CONNECT_TIMEOUT_S = 5.0
+
+
+def _reachable(url: str, timeout: float = CONNECT_TIMEOUT_S) -> bool:
+    """Whether the server of ``url`` answers (a ``HEAD`` request, through any configured proxy), printing nothing.
+
+    torchvision prints ``Downloading: "<url>"`` before it even connects; asking first keeps that line
+    for downloads that can happen.
+    """
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return True
+    except urllib.error.HTTPError as error:
+        return error.code < 500  # the server answered (e.g. 403 to HEAD): let torchvision try the download
+    except (OSError, ValueError):  # no network, no DNS, refused, timed out, or not an http(s) URL
+        return False
 
 
 def _torchvision_resnet(name: str, allow_download: bool) -> nn.Module | None:
-    """torchvision's ImageNet model if its weights are cached or (allowed and) downloadable, else None."""
+    """torchvision's ImageNet model if its weights are cached or (allowed and) downloadable, else None.
+
+    Offline this returns None without printing anything (no ``Downloading`` line for a download
+    that cannot happen); :func:`pretrained_resnet` then says what it uses instead.
+    """
     weights = getattr(torchvision.models, _TORCHVISION[name]).IMAGENET1K_V1
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    if not cached.is_file() and (not allow_download or weights.url in _UNREACHABLE):
-        return None
+    if not cached.is_file():
+        if not allow_download or weights.url in _UNREACHABLE:
+            return None
+        if not _reachable(weights.url):  # offline: ask once per process, not on every call
+            _UNREACHABLE[weights.url] = f"no internet ({urllib.parse.urlsplit(weights.url).netloc} did not answer)"
+            return None
     previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(5.0)  # fail fast offline instead of hanging on the connection
+    socket.setdefaulttimeout(CONNECT_TIMEOUT_S)  # fail fast if the network goes away mid-download
     try:
         model = getattr(torchvision.models, name)(weights=weights)
-    except (OSError, RuntimeError):
-        _UNREACHABLE.add(weights.url)  # offline: try once per process, not on every call
+    except (OSError, RuntimeError) as error:  # the download failed after all: do not retry in this process
+        _UNREACHABLE[weights.url] = f"the download failed ({type(error).__name__}: {str(error)[:120]})"
         return None
     finally:
         socket.setdefaulttimeout(previous)
@@ -106,15 +134,25 @@ def pretrained_resnet(course: Course, name: str = "resnet50") -> nn.Module:
             return model
         if course.data == "real":
             raise RuntimeError(f"the ImageNet weights of {name} are not cached in {torch.hub.get_dir()} and could "
-                               f"not be downloaded; connect once and run torchvision.models.{name}(weights='DEFAULT'), "
+                               f"not be downloaded; connect once and run "
+                               f"torchvision.models.{name}(weights='IMAGENET1K_V1'), "
                                f"or use data policy 'auto'/'synthetic' for the offline stand-in")
     model = load_standin(name)
-    why = "not used (data policy 'synthetic')" if course.data == "synthetic" else "not available offline"
+    weights = getattr(torchvision.models, _TORCHVISION[name]).IMAGENET1K_V1
+    if course.data == "synthetic":
+        why = f"torchvision's ImageNet weights for {name} are not used (data policy 'synthetic')"
+        get = ""
+    else:
+        reason = _UNREACHABLE.get(weights.url, "the download failed")
+        why = (f"{reason} and torchvision's ImageNet weights for {name} are not in the cache "
+               f"{Path(torch.hub.get_dir()) / 'checkpoints'}")
+        get = (f" To use the real weights: connect once and run torchvision.models.{name}(weights="
+               f"'IMAGENET1K_V1'), which caches them.")
     announce(f"model {name}", f"Stand-in model: {name}",
-             f"STAND-IN MODEL: torchvision's ImageNet weights for {name} are {why}, so this is a "
-             f"mini {name} (same ResNet class, module names and fc.in_features={model.fc.in_features}, one block per "
-             f"stage) pretrained on the CIFAR-10 stand-in. Transfer learning works the same way; accuracies are "
-             f"lower than with ImageNet features.")
+             f"STAND-IN MODEL: {why}, so this is the course's stand-in: a mini {name} (same ResNet class, "
+             f"module names and fc.in_features={model.fc.in_features}, one block per stage) pretrained on the "
+             f"CIFAR-10 stand-in data (by scripts/train_standin_weights.py). Transfer learning works the same way; "
+             f"accuracies are lower than with ImageNet features.{get}")
     return model
 
 

@@ -1,7 +1,10 @@
 """Recording a notebook's key numbers so ``cookbook run`` can show them in its summary table."""
 from __future__ import annotations
 
-from cookbook import METRIC_MIME
+#: MIME type of the display outputs written by :func:`record` and read back by ``cookbook run``
+#: (``cookbook.nbfiles.recorded_metrics``): the protocol between notebooks and the course tools lives here,
+#: on the notebooks' side, so ``helpers`` never imports ``cookbook``.
+METRIC_MIME = "application/vnd.cookbook.metric+json"
 
 
 def record(name: str, value: float | int | str) -> None:

@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from ..config import PROFILES
 from .download import Resource
-
-PROFILES = ("smoke", "quick", "full")
 
 #: ``generate(folder, sizes, rng)``: write the stand-in for one profile's ``sizes`` into ``folder``.
 Generator = Callable[[Path, Any, np.random.Generator], None]

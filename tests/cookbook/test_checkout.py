@@ -1,7 +1,7 @@
 """Finding chapters and notebooks."""
 import pytest
 
-from cookbook.course import chapter_notebooks, chapters, course_root, resolve_chapters
+from cookbook.checkout import chapter_notebooks, chapters, course_root, resolve_chapters
 
 
 def test_chapter_selection(mini_course):

@@ -4,7 +4,7 @@ import json
 import nbformat
 import pytest
 
-from cookbook import METRIC_MIME
+from helpers.report import METRIC_MIME
 from cookbook.nbfiles import NotebookError, clean, error_outputs, read_notebook, recorded_metrics
 
 

@@ -53,3 +53,12 @@ def test_xdist_groups_reach_the_scheduler(request):
     assert request.node.nodeid.endswith("@packaging"), (
         f"--dist loadgroup lost the group of {request.node.nodeid}: this pytest and pytest-xdist do not work "
         "together; install the versions pinned in requirements.lock")
+
+
+def test_one_version_for_the_whole_course(root):
+    """pyproject.toml reads the version from helpers.__version__; cookbook reports the installed one."""
+    import cookbook
+    import helpers
+
+    assert _pyproject(root)["dynamic"] == ["version"]
+    assert cookbook.__version__ == helpers.__version__, "reinstall the course (make install) after a version change"
