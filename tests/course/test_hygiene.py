@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from cookbook import rules
-from cookbook.course import chapters
+from cookbook.checkout import chapters
 from cookbook.nbfiles import dumps, normalise
 from tests.course import RELEASED, ROOT, SOLUTIONS, nb_id
 from tests.course.test_catalogue import catalogue_text

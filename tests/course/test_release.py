@@ -1,7 +1,7 @@
 """`notebooks/` is exactly what `cookbook release` (nbgrader generate_assignment) makes of `solutions/`."""
 import pytest
 
-from cookbook.course import chapters
+from cookbook.checkout import chapters
 from cookbook.release import release
 
 pytestmark = pytest.mark.grading
