@@ -127,6 +127,9 @@ def prepare_standins(profile: str, data_dir: Path | None = None) -> Path:
                    quiet=True)
     for name in REGISTRY:
         policy.standin(course, name)
+    from helpers.data import mnist_npz
+
+    mnist_npz(course)  # and what loaders derive from the stand-ins (decompressed idx files, the .npz) once
     return Path(course.data_dir).resolve()
 
 

@@ -71,12 +71,25 @@ def _idx_folder(course: Course, name: str) -> tuple[Path, bool]:
     return folder, is_standin
 
 
+def _derived(target: Path) -> Path:
+    """Where a file derived from the data (a decompressed idx file, an ``.npz``) lives: next to its source, or,
+    when that folder is read-only (a grading sandbox, a data folder shared by a class), in a private temporary
+    folder of this user. An existing file next to the source always wins."""
+    if target.is_file() or os.access(target.parent, os.W_OK):
+        return target
+    import hashlib
+
+    private = Path(tempfile.gettempdir()) / "cookbook-derived" / hashlib.sha1(str(target.parent).encode()).hexdigest()[:16]
+    private.mkdir(parents=True, exist_ok=True)
+    return private / target.name
+
+
 def _gunzip(path: Path) -> Path:
     """Decompress ``x.gz`` to ``x`` (once, atomically); return the decompressed path."""
-    target = path.with_suffix("")
+    target = _derived(path.with_suffix(""))
     if target.is_file():
         return target
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=path.parent)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as out, gzip.open(path, "rb") as source:
             shutil.copyfileobj(source, out)
@@ -129,7 +142,7 @@ def mnist_npz(course: Course) -> Path:
     once from the idx files (real or stand-in).
     """
     files = mnist_idx_files(course)
-    target = files["train_images"].parent / "mnist.npz"
+    target = _derived(files["train_images"].parent / "mnist.npz")
     if target.is_file():
         return target
     arrays = {}

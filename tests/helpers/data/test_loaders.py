@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 import gzip
 import struct
 import tarfile
@@ -272,3 +273,22 @@ def test_sample_image_is_a_real_rgb_photo():
     image = data.sample_image()
     assert isinstance(image, Image.Image) and image.mode == "RGB" and image.size == (640, 427)
     assert np.asarray(image).std() > 30
+
+
+def test_derived_files_go_to_a_private_folder_when_the_data_is_read_only(tmp_path, monkeypatch):
+    """A grading sandbox (or a class's shared data folder) mounts the data read-only: the .npz and the
+    decompressed idx files are then written to a private temporary folder, never next to the data."""
+    import os
+
+    write_idx_fixture(tmp_path / "MNIST" / "raw")
+    c = course(tmp_path)
+    raw = data.mnist_idx_files(c)["train_images"].parent
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (False if Path(p) == raw and mode == os.W_OK
+                                                           else real_access(p, mode, **kw)))
+    (tmp_path / "private").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "private"))
+    monkeypatch.setattr(data.tempfile, "tempdir", None)
+    npz = data.mnist_npz(c)
+    assert npz.parent != raw and str(npz).startswith(str(tmp_path / "private"))
+    assert not (raw / "mnist.npz").exists() and set(np.load(npz)) == {"x_train", "y_train", "x_test", "y_test"}
