@@ -66,15 +66,21 @@ def torchrun(script: str | os.PathLike, args: Sequence[object] = (), nproc: int 
         raise FileNotFoundError(f"no training script at {script}")
     command = torchrun_command(script, args, nproc)
     environment = {"OMP_NUM_THREADS": "1", **os.environ, **(env or {})}
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        output = _stop(proc, grace)
-        tail = "\n".join(output.rstrip().splitlines()[-25:])
-        raise TimeoutError(f"torchrun ran longer than {timeout:g} s and was stopped with all its workers "
-                           f"(command: {' '.join(command)}). Last output:\n{tail}") from None
-    return TorchrunResult(proc.returncode, output, tuple(command))
+    note = ""
+    for attempt in (1, 2):
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            output = _stop(proc, grace)
+            tail = "\n".join(output.rstrip().splitlines()[-25:])
+            raise TimeoutError(f"torchrun ran longer than {timeout:g} s and was stopped with all its workers "
+                               f"(command: {' '.join(command)}). Last output:\n{tail}") from None
+        # a worker killed by a signal (seen on an overloaded machine) says nothing about the script: run it again once
+        if proc.returncode == 0 or attempt == 2 or "Signal " not in output:
+            break
+        note = "(the first launch lost a worker to a signal and was run again)\n"
+    return TorchrunResult(proc.returncode, note + output, tuple(command))
 
 
 def _stop(proc: subprocess.Popen, grace: float) -> str:
