@@ -6,42 +6,16 @@ or if the cell that computes and prints it disappears.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.course.claims import cells, code_cell, grade_cell, prose
+
 ROOT = Path(__file__).resolve().parents[2]
 CH04 = ROOT / "solutions" / "ch04_rnn_nlp"
 CH05 = ROOT / "solutions" / "ch05_transfer_learning"
-
-
-def cells(path: Path, kind: str) -> list[str]:
-    """The sources of the notebook's cells of type ``kind`` (``"markdown"`` or ``"code"``)."""
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in notebook["cells"] if c["cell_type"] == kind]
-
-
-def prose(path: Path) -> str:
-    """All markdown of the notebook, whitespace collapsed (so line breaks do not hide a phrase)."""
-    return " ".join(" ".join(cells(path, "markdown")).split())
-
-
-def code_cell(path: Path, *needles: str) -> str:
-    """The one code cell that contains every needle (fails if none does)."""
-    found = [c for c in cells(path, "code") if all(n in c for n in needles)]
-    assert found, f"{path.name}: no code cell contains all of {needles}"
-    return found[0]
-
-
-def grade_cell(path: Path, grade_id: str) -> str:
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    for c in notebook["cells"]:
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-    raise AssertionError(f"{path.name}: no cell with grade_id {grade_id}")
 
 
 def interleaved_median_timing(source: str) -> None:
