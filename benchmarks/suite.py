@@ -5,7 +5,9 @@ The floor is what any notebook pays: a kernel start plus the parameters and setu
 most about 2x (notebooks x floor); for the quick profile, about 3 minutes or less per notebook on 2 cores.
 The grading environment of `cookbook/rules.py` is used (stand-in data, CPU), with the profile chosen here.
 
-    python benchmarks/suite.py [CHAPTER ...] [--profile smoke|quick|full] [--repeat N]
+    python benchmarks/suite.py [CHAPTER ...] [--profile smoke|quick|full] [--repeat N] [--cells N]
+
+``--cells N`` also prints each notebook's N slowest cells (papermill's per-cell durations): where the time goes.
 """
 from __future__ import annotations
 
@@ -34,6 +36,14 @@ def floor_notebook(template: Path, dest: Path) -> Path:
     return dest
 
 
+def slowest_cells(executed: Path, n: int) -> list[str]:
+    """The ``n`` slowest code cells of an executed notebook: ``"  3.21s cell 12: first line of the cell"``."""
+    nb = nbformat.read(executed, as_version=4)
+    timed = [(c.metadata.get("papermill", {}).get("duration") or 0.0, i, c.source.strip().splitlines()[:1])
+             for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    return [f"    {d:6.2f}s cell {i}: {(first or [''])[0][:90]}" for d, i, first in sorted(timed, reverse=True)[:n]]
+
+
 def _metrics(values: dict) -> str:
     return "; ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in values.items())
 
@@ -43,6 +53,7 @@ def main() -> int:
     parser.add_argument("chapters", nargs="*")
     parser.add_argument("--profile", choices=["smoke", "quick", "full"], default="smoke")
     parser.add_argument("--repeat", type=int, default=3, help="floor measurements (median is used)")
+    parser.add_argument("--cells", type=int, default=0, help="also print each notebook's N slowest cells")
     args = parser.parse_args()
     os.environ.update(rules.grading_environment())
     os.environ["COOKBOOK_PROFILE"] = args.profile
@@ -61,6 +72,8 @@ def main() -> int:
             failed += not res.ok
             print(f"{path.parent.name}/{path.name:<45} {res.seconds:7.2f}s  {res.seconds / floor:5.2f}x floor  "
                   + (_metrics(res.metrics) if res.ok else f"FAILED: {res.error[:100]}"), flush=True)
+            if args.cells and res.output and res.output.exists():
+                print("\n".join(slowest_cells(res.output, args.cells)), flush=True)
     print(f"\n{len(paths)} notebooks: total {total:.1f}s, floor x notebooks {floor * len(paths):.1f}s, "
           f"ratio {total / (floor * len(paths)):.2f}, slowest notebook above")
     return 1 if failed else 0

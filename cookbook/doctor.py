@@ -14,6 +14,9 @@ from pathlib import Path
 from .checkout import chapters, course_root
 
 MODULES = ("torch", "torchvision", "numpy", "matplotlib", "tqdm", "ipywidgets", "nbgrader", "papermill", "jupyterlab")
+#: An optional package of jsonschema (pulled in by jupyter-events) that compiles a Lark grammar whenever nbformat is
+#: imported: measured 1.3 s of CPU at the start of every nbgrader, papermill, jupyter and ``cookbook`` process.
+SLOW_STARTUP = "rfc3987-syntax"
 
 
 def _course() -> tuple[str, Path | None, list[str]]:
@@ -85,6 +88,10 @@ def doctor(out=print) -> int:
         version = torch.__version__ if mod == "torch" else _version(mod)  # the build too: 2.x.y+cu130, +cpu
         missing += version is None
         out(f"{mod:<11} {version if version is not None else f'MISSING: run {install}'}")
+    slow = _version(SLOW_STARTUP)
+    out("startup     " + (f"slow: {SLOW_STARTUP} {slow} adds 1.3 s to every nbgrader/jupyter/cookbook process "
+                          f"(grading, `cookbook check`); nothing needs it: `pip uninstall {SLOW_STARTUP} lark` "
+                          "(`make install` does)" if slow else f"fast ({SLOW_STARTUP} not installed)"))
     import cookbook
     import helpers
 

@@ -72,3 +72,13 @@ def test_a_missing_package_fails_with_the_install_command(monkeypatch, tmp_path)
     code, lines = _report(monkeypatch, bundle, COOKBOOK_ROOT=str(bundle))
     assert code == 1
     assert lines["nosuchmod"].endswith("MISSING: run `pip install -r requirements.txt wheels/*.whl` (README.md)")
+
+
+def test_a_package_that_slows_every_start_is_named_with_the_fix(monkeypatch, tmp_path):
+    real = doctor_module._version
+    monkeypatch.setattr(doctor_module, "_version", lambda name: "1.1.0" if name == "rfc3987-syntax" else real(name))
+    _, lines = _report(monkeypatch, tmp_path, COOKBOOK_ROOT=str(tmp_path))
+    assert lines["startup"].startswith("slow: rfc3987-syntax 1.1.0") and "pip uninstall rfc3987-syntax lark" in lines["startup"]
+    monkeypatch.setattr(doctor_module, "_version", lambda name: None if name == "rfc3987-syntax" else real(name))
+    _, lines = _report(monkeypatch, tmp_path, COOKBOOK_ROOT=str(tmp_path))
+    assert lines["startup"] == "fast (rfc3987-syntax not installed)"

@@ -141,3 +141,82 @@ def test_every_recipe_has_a_section_and_a_graded_exercise(chapter):
     assert not missing, f"{chapter}: no section headed {missing}"
     untested = [r for r in expected if sections[r]["tests"] == 0]
     assert not untested, f"{chapter}: recipes without a graded exercise with hidden tests: {untested}"
+
+
+TIMING_MAGICS = ("time", "timeit", "prun")
+
+
+def _python(source: str) -> ast.Module:
+    """A code cell as Python: IPython magics turned into calls, and the code that %time, %timeit and %prun (line
+    or cell) run appended as statements, so the names it uses are seen."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tree = ast.parse(TransformerManager().transform_cell(source))
+    for node in list(ast.walk(tree)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("run_line_magic", "run_cell_magic") and node.args
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value in TIMING_MAGICS):
+            for arg in node.args[1:]:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    tree.body += _magic_code(arg.value).body
+    return tree
+
+
+def _magic_code(text: str) -> ast.Module:
+    """The statement(s) after a timing magic's options (``-n 10 -r 3 f(x)`` -> ``f(x)``); empty if none."""
+    words = text.split(" ")
+    for start in range(len(words) + 1):
+        try:
+            return _python(" ".join(words[start:]).strip())
+        except SyntaxError:
+            continue
+    return ast.Module(body=[], type_ignores=[])
+
+
+def _bound(tree: ast.Module) -> set[str]:
+    """Names a cell binds at the notebook's top level (defs, classes, assignments, imports, loop targets)."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def answers_used_by_demos(nb: nbformat.NotebookNode) -> list[str]:
+    """Code cells other than exercise and test cells that read a name only an exercise binds, as messages."""
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    trees = [_python(c.source) for c in cells]
+    from_exercises = set().union(*(_bound(t) for c, t in zip(cells, trees) if rules.is_solution(c)))
+    elsewhere = set().union(*(_bound(t) for c, t in zip(cells, trees) if not rules.is_solution(c)))
+    answers = from_exercises - elsewhere
+    failures = []
+    for i, (cell, tree) in enumerate(zip(cells, trees)):
+        if rules.is_solution(cell) or rules.is_test(cell):
+            continue
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} & answers
+        if used:
+            failures.append(f"code cell {i} uses {', '.join(sorted(used))}, which only an exercise defines")
+    return failures
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[nb_id(p) for p in SOLUTIONS])
+def test_demo_cells_never_use_an_exercise_answer(path):
+    """A demo (or a later exercise's setup) must run the same whether or not the student solved the exercises: no
+    cell other than exercise and test cells reads a name that only an exercise binds. (This is what makes *Run All*
+    on the untouched student edition run every demo; test_grading.py checks the errors of such a run.)"""
+    failures = answers_used_by_demos(read(path))
+    assert not failures, "\n".join(failures)
+
+
+def test_the_demo_check_finds_a_demo_that_uses_an_answer():
+    from tests.corpus.minicourse import mini_notebook
+
+    nb = mini_notebook(with_helpers=False)
+    assert answers_used_by_demos(nb) == []
+    nb.cells.append(nbformat.v4.new_code_cell("%timeit -n 3 -r 1 print(double(21))"))  # 9.1a's answer, in a magic
+    assert answers_used_by_demos(nb) == [f"code cell {sum(c.cell_type == 'code' for c in nb.cells) - 1} uses double, "
+                                         "which only an exercise defines"]
