@@ -11,6 +11,7 @@ from pathlib import Path
 
 from helpers.config import default_data_dir
 from helpers.data import download
+from helpers.data.cache import cached_profiles, standins
 from helpers.data.download import DownloadError
 from helpers.data.registry import REGISTRY
 
@@ -38,11 +39,9 @@ def _list(data_dir: Path) -> int:
             real = f"present ({_human(_size(folder))})"
         else:
             real = "missing" + ("" if entry.resources else " (manual download)")
-        standin_root = data_dir / "standin" / name
-        cached = sorted({p.parent.name for p in standin_root.rglob("standin.json")
-                         if not p.parent.name.startswith(".")}) if standin_root.is_dir() else []
-        standins = f"{', '.join(cached)} ({_human(_size(standin_root))})" if cached else "none"
-        print(f"{name:14s} {real:28s} {standins:22s} {folder}")
+        cached = cached_profiles(data_dir, name)
+        kept = f"{', '.join(cached)} ({_human(_size(standins(data_dir, name)))})" if cached else "none"
+        print(f"{name:14s} {real:28s} {kept:22s} {folder}")
     return 0
 
 

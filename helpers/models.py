@@ -21,7 +21,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 from .config import Course
-from .data.policy import announce
+from .data.policy import announce, state
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 _TORCHVISION = {"resnet50": "ResNet50_Weights", "resnet18": "ResNet18_Weights"}
@@ -69,8 +69,6 @@ def load_standin(name: str = "resnet50") -> ResNet:
     return model
 
 
-#: Weight URLs that could not be had in this process, and why (not retried: each try waits).
-_UNREACHABLE: dict[str, str] = {}
 #: Seconds to wait for the weights' server before deciding that there is no internet.
 CONNECT_TIMEOUT_S = 5.0
 
@@ -98,18 +96,19 @@ def _torchvision_resnet(name: str, allow_download: bool) -> nn.Module | None:
     """
     weights = getattr(torchvision.models, _TORCHVISION[name]).IMAGENET1K_V1
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    unreachable = state().unreachable  # weight URLs that could not be had, and why (not retried: each try waits)
     if not cached.is_file():
-        if not allow_download or weights.url in _UNREACHABLE:
+        if not allow_download or weights.url in unreachable:
             return None
         if not _reachable(weights.url):  # offline: ask once per process, not on every call
-            _UNREACHABLE[weights.url] = f"no internet ({urllib.parse.urlsplit(weights.url).netloc} did not answer)"
+            unreachable[weights.url] = f"no internet ({urllib.parse.urlsplit(weights.url).netloc} did not answer)"
             return None
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(CONNECT_TIMEOUT_S)  # fail fast if the network goes away mid-download
     try:
         model = getattr(torchvision.models, name)(weights=weights)
     except (OSError, RuntimeError) as error:  # the download failed after all: do not retry in this process
-        _UNREACHABLE[weights.url] = f"the download failed ({type(error).__name__}: {str(error)[:120]})"
+        unreachable[weights.url] = f"the download failed ({type(error).__name__}: {str(error)[:120]})"
         return None
     finally:
         socket.setdefaulttimeout(previous)
@@ -143,7 +142,7 @@ def pretrained_resnet(course: Course, name: str = "resnet50") -> nn.Module:
         why = f"torchvision's ImageNet weights for {name} are not used (data policy 'synthetic')"
         get = ""
     else:
-        reason = _UNREACHABLE.get(weights.url, "the download failed")
+        reason = state().unreachable.get(weights.url, "the download failed")
         why = (f"{reason} and torchvision's ImageNet weights for {name} are not in the cache "
                f"{Path(torch.hub.get_dir()) / 'checkpoints'}")
         get = (f" To use the real weights: connect once and run torchvision.models.{name}(weights="

@@ -7,7 +7,7 @@ notebook's code: from ch05_transfer_learning/01_pretrained_model.ipynb, 5.1, :cl
 ch05_transfer_learning/02_data_and_tensorboard.ipynb, 5.4 and 5.5, :func:`chest_xray_transforms`,
 :func:`chest_xray_splits` (the split the section does step by step) and :func:`run_dir`. The rest is plumbing
 that no notebook teaches: :data:`INV_NORMALIZE` (the notebook's ``inv_normalize``), :func:`runs_folder`,
-:func:`stack_dataset`, and :func:`chest_xray_heldout`, which draws fresh X-rays for the chapter's challenge.
+:func:`stack_dataset`. The chapter's challenge draws its fresh X-rays with :func:`helpers.data.heldout`.
 """
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 from torch.utils.data import Dataset, Subset
 from torchvision import transforms as T
 
+from . import data
 from .config import Course
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "INV_NORMALIZE", "LABEL", "AdaptiveConcatPool2d", "adapt_resnet",
-           "chest_xray_heldout", "chest_xray_splits", "chest_xray_transforms", "run_dir", "runs_folder", "source_head",
+           "chest_xray_splits", "chest_xray_transforms", "run_dir", "runs_folder", "source_head",
            "stack_dataset"]
 
 #: ImageNet's per-channel mean and standard deviation (what torchvision's pretrained weights expect).
@@ -116,8 +116,6 @@ def chest_xray_splits(course: Course, size: int = 256, valid_fraction: float = 0
     """
     from sklearn.model_selection import train_test_split
 
-    from . import data
-
     train_transform, eval_transform = chest_xray_transforms(size)
     augmented = data.chest_xray(course, "train", train_transform)
     plain = data.chest_xray(course, "train", eval_transform)
@@ -173,25 +171,3 @@ def stack_dataset(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     """All ``(image, label)`` items of ``dataset`` as two tensors ``(N, C, H, W)`` and ``(N,)`` int64."""
     images, labels = zip(*(dataset[i] for i in range(len(dataset))))
     return torch.stack(images), torch.tensor(labels, dtype=torch.int64)
-
-
-def chest_xray_heldout(course: Course, n: int, seed: int, transform) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` chest X-rays no notebook has used, after ``transform``: ``(images, labels)``, classes balanced.
-
-    With the stand-in they are new radiographs drawn by its generator (in none of its files);
-    with the real data they come from ``val/`` (16 images, which the chapter never uses since it
-    validates on a split of ``train/``), so ``n`` is capped at its size.
-    """
-    from . import data
-    from .data.draw import balanced_labels
-    from .data.registry import REGISTRY
-    from .data.sets.chest_xray import images as render
-
-    val = data.chest_xray(course, "val", transform)
-    if not val.standin:
-        return stack_dataset(data.take(val, n))
-    rng = np.random.default_rng((REGISTRY["chest_xray"].seed, 1_000_003, seed))
-    labels = balanced_labels(n, 2, rng)
-    pictures = render(labels.astype(np.float32), rng)
-    images = torch.stack([transform(Image.fromarray(p).convert("RGB")) for p in pictures])
-    return images, torch.from_numpy(labels.astype(np.int64))

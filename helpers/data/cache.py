@@ -1,9 +1,10 @@
-"""The stand-in build cache: build a folder once, atomically, and rebuild it only when its version changes.
+"""The stand-in build cache: where built stand-ins live, and building a folder once, atomically.
 
 A stand-in is generated once per data set and profile and kept under
-``<data_dir>/standin/<name>/<profile>/``. It is written to a temporary sibling folder and renamed
-into place when complete, so concurrent notebooks never see a half-written stand-in; a
-``standin.json`` manifest, written last, records the generator ``version`` it was built with.
+``<data_dir>/standin/<name>/<profile>/`` (:func:`standin_root`; this module is the one place that knows
+the layout). It is written to a temporary sibling folder and renamed into place when complete, so
+concurrent notebooks never see a half-written stand-in; a ``standin.json`` manifest, written last,
+records the generator ``version`` it was built with (:func:`cached_profiles` lists the built ones).
 """
 from __future__ import annotations
 
@@ -14,7 +15,34 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+#: The folder of the data directory that holds the built stand-ins.
+STANDINS = "standin"
+#: The manifest of a complete build, written last.
 MANIFEST = "standin.json"
+
+
+def standins(data_dir: Path, name: str) -> Path:
+    """The folder holding every profile's stand-in of data set ``name``: ``<data_dir>/standin/<name>``.
+
+    >>> standins(Path("data"), "mnist").as_posix()
+    'data/standin/mnist'
+    """
+    return Path(data_dir) / STANDINS / name
+
+
+def standin_root(data_dir: Path, name: str, profile: str) -> Path:
+    """The cache folder of data set ``name``'s stand-in for ``profile``: ``<data_dir>/standin/<name>/<profile>``.
+
+    >>> standin_root(Path("data"), "mnist", "smoke").as_posix()
+    'data/standin/mnist/smoke'
+    """
+    return standins(data_dir, name) / profile
+
+
+def cached_profiles(data_dir: Path, name: str) -> list[str]:
+    """The profiles (sorted) for which a build of data set ``name``'s stand-in is in the cache, of any version."""
+    return sorted(manifest.parent.name for manifest in standins(data_dir, name).glob(f"*/{MANIFEST}")
+                  if not manifest.parent.name.startswith("."))  # a dot folder is a build in progress
 
 
 def _complete(root: Path, version: int) -> bool:

@@ -6,7 +6,7 @@ its destination with a progress bar and renames it into place only after its siz
 checksum match, so a partial or corrupt download is never used and never left behind.
 Connections time out quickly, so an offline machine fails in well under a second per mirror
 instead of hanging. :func:`download_dataset`, :func:`verify_dataset` and :func:`present` work
-on any :class:`~helpers.data.registry.DataSet`; what is specific to a data set (its files,
+on any :class:`~helpers.data.dataset.DataSet`; what is specific to a data set (its files,
 checksums, unpacking) comes from its entry.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from tqdm.auto import tqdm
 
 if TYPE_CHECKING:
-    from .registry import DataSet
+    from .dataset import DataSet
 
 CONNECT_TIMEOUT_S = 5.0
 _CHUNK = 1 << 20

@@ -2,22 +2,69 @@
 
 A notebook's :class:`~helpers.config.Course` carries a data policy: ``auto`` uses real data when
 present or downloadable, else the stand-in; ``real`` insists on real data; ``synthetic`` always
-uses the stand-in. :func:`use_real` applies it for one data set, :func:`locate` returns the
-folder to read (real or stand-in), and :func:`banner` announces a stand-in once per data set in
-a visible box (:func:`announce` shows any such banner, e.g. for the stand-in pretrained model).
+uses the stand-in. Looking up and acting are apart:
+
+* :func:`find` (and :func:`real_present`) only look: what is there, as a :class:`Found`, without
+  downloading, printing or building anything;
+* :func:`obtain` applies the policy for one data set: it downloads missing real data where allowed,
+  raises :class:`DataUnavailable` under ``real``, and announces a stand-in in its banner (:func:`banner`,
+  once per data set); :func:`locate` also builds the stand-in (:func:`standin`). The loaders of
+  :mod:`helpers.data.loaders` call it once per load.
+
+What the policy remembers in a process (banners shown, downloads that failed, here and in
+:mod:`helpers.models`) is one :class:`PolicyState`, :func:`state`; :func:`use_state` replaces it for a
+while (tests start each test with a fresh one).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Course
 from . import download
-from .cache import cached
+from .cache import cached, standin_root, standins
 from .registry import REGISTRY
 
-_SHOWN: set[str] = set()
-_UNREACHABLE: set[str] = set()
+
+@dataclass
+class PolicyState:
+    """What the data policy remembers in one process.
+
+    ``shown``: the keys of the banners already shown (a data set's name, ``"model <name>"``);
+    ``unreachable``: why a data set (key: its name) or pretrained weights (key: their URL) could not be
+    downloaded, so that they are not tried again.
+    """
+
+    shown: set[str] = field(default_factory=set)
+    unreachable: dict[str, str] = field(default_factory=dict)
+
+
+_state = PolicyState()
+
+
+def state() -> PolicyState:
+    """The policy state of this process (or the one :func:`use_state` put in place)."""
+    return _state
+
+
+@contextmanager
+def use_state(replacement: PolicyState | None = None) -> Iterator[PolicyState]:
+    """Use ``replacement`` (default: a fresh :class:`PolicyState`) as the policy state inside the ``with`` block.
+
+    >>> with use_state() as fresh:
+    ...     fresh is state() and not fresh.shown
+    True
+    """
+    global _state
+    previous, _state = _state, replacement if replacement is not None else PolicyState()
+    try:
+        yield _state
+    finally:
+        _state = previous
 
 
 class DataError(RuntimeError):
@@ -26,6 +73,20 @@ class DataError(RuntimeError):
 
 class DataUnavailable(DataError):
     """Real data was required (policy ``real``) but is neither present nor downloadable."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the data policy found for one data set.
+
+    ``folder`` holds the data set's files in the real layout of ``<data_dir>/<folder>``: the real data, or
+    (``standin`` True) the stand-in's folder in the cache, which only :func:`locate` builds. ``reason`` says
+    why the stand-in replaces the real data (empty for real data).
+    """
+
+    folder: Path
+    standin: bool
+    reason: str = ""
 
 
 def data_dir(course: Course) -> Path:
@@ -52,9 +113,10 @@ def announce(key: str, heading: str, message: str) -> None:
     The printed frame is what scripts, logs and graders see; the HTML box under ``heading``
     makes it hard to miss in JupyterLab.
     """
-    if key in _SHOWN:
+    shown = state().shown
+    if key in shown:
         return
-    _SHOWN.add(key)
+    shown.add(key)
     print("=" * 78 + "\n" + message + "\n" + "=" * 78)
     try:
         from IPython import get_ipython
@@ -93,36 +155,60 @@ def real_present(course: Course, name: str) -> bool:
     return download.present(data_dir(course), entry)
 
 
-def use_real(course: Course, name: str) -> bool:
-    """Apply the data policy: True to load real data (present or just downloaded), False for the stand-in.
+def _standin_folder(course: Course, name: str) -> Path:
+    """Where the stand-in of data set ``name`` for the course's profile has (or will have) its files."""
+    return standin_root(data_dir(course), name, course.profile) / REGISTRY[name].standin_folder
 
-    Policy ``synthetic`` and a failed or impossible download under ``auto`` show the banner;
-    under ``real`` they raise :class:`DataUnavailable`. A data set whose download failed is not
-    tried again in the same process.
+
+def find(course: Course, name: str) -> Found:
+    """Look data set ``name`` up under the course's data policy, without downloading, printing or building.
+
+    Real data when its files are present (and the policy is not ``synthetic``), else the stand-in's
+    folder with the reason. Only an unusable data directory raises (:class:`DataError`).
     """
     if course.data == "synthetic":
-        banner(name, "data policy 'synthetic'")
-        return False
+        return Found(_standin_folder(course, name), True, "data policy 'synthetic'")
+    folder = data_dir(course) / REGISTRY[name].folder
     if real_present(course, name):
-        return True
+        return Found(folder, False)
+    return Found(_standin_folder(course, name), True, f"not found in {folder}")
+
+
+def obtain(course: Course, name: str) -> Found:
+    """Apply the data policy to data set ``name``: what :func:`find` finds, after downloading what may be.
+
+    Missing real data is downloaded (verified) unless the policy is ``synthetic`` or the data set is
+    never downloaded implicitly; a download that failed is not tried again in the same process. Under
+    ``real``, data that cannot be had raises :class:`DataUnavailable`; a stand-in is announced in its
+    banner. The stand-in itself is not built (:func:`locate` does that).
+    """
+    found = find(course, name)
+    if found.standin and course.data != "synthetic":
+        found = _download(course, name, found)
+    if found.standin:
+        banner(name, found.reason)
+    return found
+
+
+def _download(course: Course, name: str, missing: Found) -> Found:
+    """The real data set ``name``, downloaded if the policy allows it; else ``missing`` (the stand-in), or an error
+    under policy ``real``."""
     entry = REGISTRY[name]
     if not entry.resources or (course.data == "auto" and not entry.auto_download):
         if course.data == "real":
             raise unavailable(name, f"it is not in {data_dir(course) / entry.folder}")
-        banner(name, f"not found in {data_dir(course) / entry.folder}")
-        return False
-    if name not in _UNREACHABLE:
+        return missing
+    unreachable = state().unreachable
+    if name not in unreachable:
         try:
-            download.download_dataset(data_dir(course), entry)
-            return True
+            return Found(download.download_dataset(data_dir(course), entry), False)
         except download.DownloadError as exc:
-            _UNREACHABLE.add(name)
+            unreachable[name] = str(exc)
             if course.data == "real":
                 raise unavailable(name, f"it could not be downloaded:\n{exc}") from exc
     elif course.data == "real":
         raise unavailable(name, "it could not be downloaded earlier in this session")
-    banner(name, f"not in {course.data_dir} and the download failed: offline?")
-    return False
+    return dataclasses.replace(missing, reason=f"not in {course.data_dir} and the download failed: offline?")
 
 
 def standin(course: Course, name: str) -> Path:
@@ -132,22 +218,20 @@ def standin(course: Course, name: str) -> Path:
     is ``<data_dir>/standin/<name>/<profile>/``, rebuilt when the data set's ``version`` changes.
     """
     entry = REGISTRY[name]
-    root = data_dir(course) / "standin" / name / course.profile
-    guard(root.parent.parent, "stand-in data")
+    guard(standins(data_dir(course), name).parent, "stand-in data")
     try:
-        cached(root, lambda tmp: entry.write_standin(tmp, course.profile), entry.version,
+        cached(standin_root(data_dir(course), name, course.profile),
+               lambda tmp: entry.write_standin(tmp, course.profile), entry.version,
                {"name": name, "profile": course.profile})
     except PermissionError as exc:
         raise DataError(f"cannot write the {name} stand-in under {course.data_dir}: {exc.strerror}. "
                         f"Set COOKBOOK_DATA_DIR to a writable folder") from exc
-    return root / entry.standin_folder
+    return _standin_folder(course, name)
 
 
-def locate(course: Course, name: str) -> tuple[Path, bool]:
-    """``(folder, is_standin)``: the folder holding data set ``name``'s files, real or stand-in, per the policy.
-
-    The folder has the real layout of ``<data_dir>/<folder>`` either way, so the same reader loads both.
-    """
-    if use_real(course, name):
-        return data_dir(course) / REGISTRY[name].folder, False
-    return standin(course, name), True
+def locate(course: Course, name: str) -> Found:
+    """:func:`obtain`, and the stand-in built when it is one: ``found.folder`` then holds the files to read."""
+    found = obtain(course, name)
+    if found.standin:
+        standin(course, name)
+    return found

@@ -170,7 +170,7 @@ def _same_mnist_dataset(helper: Callable, lesson: Callable) -> None:
 
 
 def _same_news_pipeline(path: str, section: str) -> None:
-    from helpers.text import news_data
+    from helpers.news import news_data
 
     ns = section_namespace(path, section)
     news = news_data(ns["course"], min_freq=ns["min_freq"])
@@ -183,13 +183,13 @@ def _same_news_pipeline(path: str, section: str) -> None:
 
 COMPARISONS: dict[str, Callable] = {
     "helpers.training.train_one_epoch": _same_training, "helpers.training.evaluate": _same_evaluation,
-    "helpers.text.basic_english": _same_tokens, "helpers.text.collate_batch": _same_collate,
-    "helpers.text.BucketBatchSampler": _same_batches, "helpers.text.LSTMClassifier": _same_lstm,
+    "helpers.text.basic_english": _same_tokens, "helpers.news.collate_batch": _same_collate,
+    "helpers.news.BucketBatchSampler": _same_batches, "helpers.news.LSTMClassifier": _same_lstm,
     "helpers.mnist.to_dataset": _same_mnist_dataset,
 }
 #: helpers that package the steps of a section rather than one definition: compared with the section's run
 PIPELINES: dict[str, Callable[[str, str], None]] = {
-    "helpers.text.news_data": _same_news_pipeline, "helpers.text.EncodedTexts": _same_news_pipeline,
+    "helpers.news.news_data": _same_news_pipeline, "helpers.news.EncodedTexts": _same_news_pipeline,
 }
 
 

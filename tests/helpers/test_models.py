@@ -15,7 +15,6 @@ from torchvision.models.resnet import ResNet
 
 from helpers import data, models
 from helpers.config import Course
-from helpers.data import policy
 from helpers.data.registry import REGISTRY
 
 
@@ -41,7 +40,6 @@ def test_synthetic_policy_uses_the_standin_without_network(tmp_path, monkeypatch
         raise AssertionError("the network was touched")
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
-    monkeypatch.setattr(policy, "_SHOWN", set())
     model = models.pretrained_resnet(course(tmp_path, "synthetic"), "resnet18")
     assert model.standin and models.pretrained_resnet(course(tmp_path, "synthetic"), "resnet18").standin
     out = capsys.readouterr().out
@@ -54,7 +52,6 @@ def test_standin_model_banner_is_the_same_html_box_as_the_data_banner(tmp_path, 
     import IPython.display
 
     shown = []
-    monkeypatch.setattr(policy, "_SHOWN", set())
     monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"kernel": object()})())
     monkeypatch.setattr(IPython.display, "display", shown.append)
     models.pretrained_resnet(course(tmp_path, "synthetic"), "resnet50")
@@ -93,7 +90,7 @@ def test_pretrained_standin_features_transfer(tmp_path):
     assert scores["pretrained"] > scores["random"] + 0.1, scores
 
 
-def test_an_unreachable_download_is_tried_once_per_process(monkeypatch, tmp_path):
+def test_an_unreachable_download_is_tried_once_per_process(monkeypatch, tmp_path, policy_state):
     calls = []
 
     def offline(weights):
@@ -103,10 +100,11 @@ def test_an_unreachable_download_is_tried_once_per_process(monkeypatch, tmp_path
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     monkeypatch.setattr(models, "_reachable", lambda url, timeout=None: True)  # the server answers, the download fails
     monkeypatch.setattr(torchvision.models, "resnet18", offline)
-    monkeypatch.setattr(models, "_UNREACHABLE", {})
     assert models._torchvision_resnet("resnet18", allow_download=True) is None
     assert models._torchvision_resnet("resnet18", allow_download=True) is None
     assert len(calls) == 1, "the second call must not try the network again"
+    url = torchvision.models.ResNet18_Weights.IMAGENET1K_V1.url
+    assert policy_state.unreachable[url].startswith("the download failed (OSError"), "kept in the policy state"
 
 
 def _closed_port_url() -> str:
@@ -163,8 +161,6 @@ def test_offline_prints_no_download_line_and_says_what_it_uses(tmp_path, monkeyp
     monkeypatch.setattr(models, "_reachable", probe)
     monkeypatch.setattr(torchvision.models, "resnet18", refuse)
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    monkeypatch.setattr(models, "_UNREACHABLE", {})
-    monkeypatch.setattr(policy, "_SHOWN", set())
     model = models.pretrained_resnet(course(tmp_path, "auto"), "resnet18")
     again = models.pretrained_resnet(course(tmp_path, "auto"), "resnet18")
     captured = capsys.readouterr()

@@ -37,3 +37,11 @@ def test_recorded_metrics_read_back():
                                                        "text/plain": "acc = 0.9"})
     cell = nbformat.v4.new_code_cell("", outputs=[out])
     assert recorded_metrics(nbformat.v4.new_notebook(cells=[cell])) == {"acc": 0.9}
+
+
+def test_draw_rnn_labels_every_final_state():
+    for layers, bidirectional in ((1, False), (2, False), (1, True), (2, True)):
+        fig = plots.draw_rnn(steps=3, layers=layers, bidirectional=bidirectional, tokens=["a", "b", "c"])
+        labels = [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("h_n")]
+        assert labels == [f"h_n[{i}]" for i in range(layers * (2 if bidirectional else 1))]
+        matplotlib.pyplot.close(fig)

@@ -1,5 +1,5 @@
 """helpers.transfer: the chapter 5 pieces behave exactly like the notebook code that teaches them, and the
-data helpers (splits, held-out X-rays, run folders) work on the stand-in and on real files."""
+data helpers (splits, run folders) work on the stand-in and on real files."""
 from __future__ import annotations
 
 import re
@@ -19,7 +19,6 @@ from torchvision import transforms as T
 
 from helpers import data, transfer
 from helpers.config import Course
-from helpers.data import policy
 from helpers.models import load_standin, standin_resnet
 from tests.helpers.data.realfiles import write_imagefolder_fixture
 
@@ -45,11 +44,6 @@ def run_lesson(notebook: str, starts: str, **names) -> dict:
 def synthetic(tmp_path: Path | None = None, profile: str = "smoke") -> Course:
     data_dir = tmp_path if tmp_path is not None else ROOT / "build" / "test-data"
     return Course(profile=profile, device=torch.device("cpu"), data="synthetic", seed=0, data_dir=data_dir)
-
-
-@pytest.fixture(autouse=True)
-def quiet_banners(monkeypatch):
-    monkeypatch.setattr(policy, "_SHOWN", set())
 
 
 # ------------------------------------------------------------------------------------ 5.1 (notebook 01)
@@ -184,27 +178,6 @@ def test_runs_folder_is_the_checkouts_ignored_runs_folder(monkeypatch):
     monkeypatch.delenv("COOKBOOK_RUNS_DIR", raising=False)
     assert transfer.runs_folder() == ROOT / "runs"
     assert "runs/" in (ROOT / ".gitignore").read_text().splitlines()
-
-
-# ------------------------------------------------------------------------------------ challenge data
-def test_heldout_standin_xrays_are_new_balanced_and_repeatable(tmp_path):
-    course = synthetic(tmp_path)
-    _, evaluation = transfer.chest_xray_transforms(32)
-    images, labels = transfer.chest_xray_heldout(course, 20, seed=3, transform=evaluation)
-    assert images.shape == (20, 3, 32, 32) and labels.dtype == torch.int64 and Counter(labels.tolist()) == {0: 10, 1: 10}
-    again, _ = transfer.chest_xray_heldout(course, 20, seed=3, transform=evaluation)
-    other, _ = transfer.chest_xray_heldout(course, 20, seed=4, transform=evaluation)
-    assert torch.equal(images, again) and not torch.equal(images, other)
-    files, _ = transfer.stack_dataset(data.chest_xray(course, "train", evaluation))
-    nearest = torch.cdist(images.flatten(1), files.flatten(1)).min(dim=1).values
-    assert (nearest > 1.0).all(), "held-out X-rays are not copies of the stand-in's files"
-
-
-def test_heldout_real_data_comes_from_val(tmp_path):
-    write_imagefolder_fixture(tmp_path / "chest_xray", per_class=4)
-    course = Course(profile="smoke", device=torch.device("cpu"), data="real", seed=0, data_dir=tmp_path)
-    images, labels = transfer.chest_xray_heldout(course, 200, seed=0, transform=T.ToTensor())
-    assert images.shape == (8, 3, 40, 50) and Counter(labels.tolist()) == {0: 4, 1: 4}
 
 
 def test_stack_dataset():

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dataset import DataSet
 from ..download import Resource, unpack_tar
 from ..draw import balanced_labels, box, class_chunks, downsample, ellipse, grid, smooth_noise, uniform
 from ..formats import write_cifar_batches
-from ..registry import DataSet
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 ARCHIVE = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dataset import DataSet
 from ..draw import balanced_labels, box, class_chunks, downsample, ellipse, grid, smooth_noise, uniform
 from ..formats import IDX_FILES, idx_resources, write_idx_set
-from ..registry import DataSet
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dataset import DataSet
 from ...text import basic_english, ppmi_components, unit_vectors
 from ..download import Resource, unpack_zip
 from ..formats import write_glove
-from ..registry import DataSet
 from . import news
 
 #: The vector sizes GloVe 6B comes in.
@@ -37,7 +37,7 @@ def generate(folder: Path, sizes: tuple[int], rng: np.random.Generator) -> None:
 
     ``rng`` must be seeded like the news stand-in's, so that the articles are its training articles.
     """
-    texts = [str(row["content"]) for row in news.rows(sizes[0], rng)]
+    texts, _ = news.articles(sizes[0], rng)
     words, components = ppmi_components(basic_english(text) for text in texts)
     folder.mkdir(parents=True, exist_ok=True)
     for dim in DIMS:

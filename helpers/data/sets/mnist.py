@@ -23,9 +23,9 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
+from ..dataset import DataSet
 from ..draw import balanced_labels
 from ..formats import IDX_FILES, idx_resources, write_idx_set
-from ..registry import DataSet
 
 CLASSES = ("0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
            "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine")

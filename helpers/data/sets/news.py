@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dataset import DataSet
 from ..download import Resource
 from ..draw import balanced_labels
 from ..formats import write_news_csv
-from ..registry import DataSet
 
 CLASSES = ("Business", "SciTech", "Sports", "World")
 SPLITS = ("train", "valid", "test")
@@ -78,18 +78,22 @@ def _sentence(topic: str, rng: np.random.Generator, noise: float) -> str:
     return f"the {title} {_PEOPLE[gender][rank]} and {his} {slot(0)} {slot(1)} {slot(2)} , {he} {slot(1)} {slot(3)}"
 
 
-def rows(n: int, rng: np.random.Generator, start_id: int = 0) -> list[dict[str, str | int]]:
-    """``n`` stand-in news articles as CSV rows: ``id``, ``content``, and a 0/1 column per class."""
+def articles(n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+    """``n`` stand-in news articles: their texts and their labels (uint8 indices into :data:`CLASSES`), balanced."""
     labels = balanced_labels(n, 4, rng)
-    rows = []
-    for i, label in enumerate(labels):
-        topic = CLASSES[label]
+    texts = []
+    for label in labels:
         noise = rng.uniform(0.15, 0.6)
-        text = " . ".join(_sentence(topic, rng, noise) for _ in range(rng.integers(1, 4)))
-        row = {"id": start_id + i, "content": text[0].upper() + text[1:] + " ."}
-        row.update({name: int(name == topic) for name in CLASSES})
-        rows.append(row)
-    return rows
+        text = " . ".join(_sentence(CLASSES[label], rng, noise) for _ in range(rng.integers(1, 4)))
+        texts.append(text[0].upper() + text[1:] + " .")
+    return texts, labels
+
+
+def rows(n: int, rng: np.random.Generator, start_id: int = 0) -> list[dict[str, str | int]]:
+    """``n`` stand-in news articles (:func:`articles`) as CSV rows: ``id``, ``content``, and a 0/1 column per class."""
+    texts, labels = articles(n, rng)
+    return [{"id": start_id + i, "content": text, **{name: int(name == CLASSES[label]) for name in CLASSES}}
+            for i, (text, label) in enumerate(zip(texts, labels))]
 
 
 def generate(folder: Path, sizes: tuple[int, int, int], rng: np.random.Generator) -> None:
@@ -139,4 +143,7 @@ DATASET = DataSet(
     sizes={"smoke": (2000, 400, 400), "quick": (12000, 1500, 1500), "full": (114000, 6000, 7600)},
     seed=5_000,
     version=4,
+    sampler=articles,
+    # the held-out articles of challenge 4.8b, on which its bars were measured, were drawn with default_rng(seed)
+    sample_entropy=lambda seed: (seed,),
 )

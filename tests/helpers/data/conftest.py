@@ -1,4 +1,6 @@
-"""Fixtures of the helpers.data tests: fresh policy state per test, no network, downloads failing offline."""
+"""Fixtures of the helpers.data tests: no network, downloads failing offline, shared stand-ins.
+
+(Each test starts with a fresh data policy state: ``tests/helpers/conftest.py``.)"""
 from __future__ import annotations
 
 import socket
@@ -8,15 +10,8 @@ from pathlib import Path
 import pytest
 
 from helpers.config import Course
-from helpers.data import download, policy
+from helpers.data import download
 from tests.helpers.data.realfiles import course
-
-
-@pytest.fixture(autouse=True)
-def fresh_state(monkeypatch):
-    """Each test starts with no banners shown and no data set marked unreachable."""
-    monkeypatch.setattr(policy, "_SHOWN", set())
-    monkeypatch.setattr(policy, "_UNREACHABLE", set())
 
 
 @pytest.fixture()

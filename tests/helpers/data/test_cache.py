@@ -7,8 +7,9 @@ import json
 import numpy as np
 
 from helpers.data import policy
-from helpers.data.cache import cached
-from helpers.data.registry import REGISTRY, DataSet
+from helpers.data.cache import cached, cached_profiles, standin_root, standins
+from helpers.data.dataset import DataSet
+from helpers.data.registry import REGISTRY
 from tests.helpers.data.realfiles import course
 
 
@@ -70,3 +71,15 @@ def test_bumping_one_data_set_version_rebuilds_only_that_one(tmp_path, monkeypat
     policy.standin(c, "second")
     assert calls == ["first", "second", "first"]
     assert np.frombuffer(first, dtype=np.int64).shape == (3,), "the smoke size"
+
+
+def test_the_layout_of_the_cache(tmp_path):
+    assert standin_root(tmp_path, "mnist", "quick") == standins(tmp_path, "mnist") / "quick" == \
+        tmp_path / "standin" / "mnist" / "quick"
+    assert cached_profiles(tmp_path, "mnist") == []
+    for profile in ("quick", "smoke"):
+        cached(standin_root(tmp_path, "mnist", profile), lambda folder: None, 1)
+    (standins(tmp_path, "mnist") / ".smoke.building").mkdir()
+    (standins(tmp_path, "mnist") / ".smoke.building" / "standin.json").write_text("{}")
+    (standins(tmp_path, "mnist") / "full").mkdir()
+    assert cached_profiles(tmp_path, "mnist") == ["quick", "smoke"], "complete builds only, sorted"

@@ -1,12 +1,21 @@
 """helpers.data.heldout: fresh, balanced, deterministic examples for outcome-graded challenges."""
 from __future__ import annotations
 
+import importlib
+from collections import Counter
+
 import numpy as np
 import pytest
 import torch
+from torchvision import transforms as T
 
-from helpers import data
-from tests.helpers.data.realfiles import course, write_cifar_fixture, write_idx_fixture
+from helpers import data, transfer
+from helpers.data import formats
+from helpers.data.registry import REGISTRY
+from tests.helpers.data.realfiles import (course, write_cifar_fixture, write_idx_fixture,
+                                          write_imagefolder_fixture)
+
+_balanced_indices = importlib.import_module("helpers.data.heldout")._balanced_indices  # the function hides the module
 
 IMAGE_SETS = [("fashion_mnist", (1, 28, 28)), ("mnist", (1, 28, 28)), ("cifar10", (3, 32, 32))]
 
@@ -51,7 +60,7 @@ def test_heldout_is_deterministic_per_seed(tmp_path, name):
 @pytest.mark.parametrize("name, _", IMAGE_SETS)
 def test_standin_heldout_is_not_in_the_files_and_is_learnable(smoke, name, _):
     train, test = (as_tensors(getattr(data, name)(smoke, train=split)) for split in (True, False))
-    for seed in (0, data.registry.REGISTRY[name].seed):  # even the data set's own seed gives new images
+    for seed in (1, REGISTRY[name].seed):  # even the data set's own seed gives new images
         x, y = data.heldout(smoke, name, 200, seed=seed)
         for files in (train, test):
             distances = torch.cdist(x.flatten(1), files[0].flatten(1)).min(1).values
@@ -76,8 +85,17 @@ def test_real_heldout_is_a_balanced_seeded_subset_of_the_test_split(tmp_path, no
     x2, y2 = data.heldout(c, "mnist", 20, seed=3)
     assert torch.equal(x, x2) and torch.equal(y, y2)
     assert not torch.equal(x, data.heldout(c, "mnist", 20, seed=4)[0])
-    with pytest.raises(ValueError, match="only 4 examples of class"):
-        data.heldout(c, "mnist", 60, seed=0)
+    everything, labels = data.heldout(c, "mnist", 60, seed=0)
+    assert len(everything) == 40 and torch.bincount(labels).tolist() == [4] * 10, "never more than the split holds"
+
+
+def test_balanced_indices_need_enough_examples_of_each_class():
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    index = _balanced_indices(labels, 3, 6, seed=1)
+    assert sorted(index.tolist()) == list(range(6))
+    assert sorted(labels[_balanced_indices(labels, 3, 3, seed=1)].tolist()) == [0, 1, 2]
+    with pytest.raises(ValueError, match="only 1 examples of class 2"):
+        _balanced_indices(np.array([0, 0, 0, 0, 1, 1, 2]), 3, 6, seed=0)
 
 
 def test_real_cifar_heldout_is_channels_first(tmp_path, no_network):
@@ -89,8 +107,69 @@ def test_real_cifar_heldout_is_channels_first(tmp_path, no_network):
     assert test.targets[first] == int(y[0]) and sorted(y.tolist()) == list(range(10))
 
 
-def test_heldout_rejects_other_data_sets_and_negative_sizes(tmp_path):
-    with pytest.raises(ValueError, match="fashion_mnist, mnist, cifar10"):
-        data.heldout(course(tmp_path, "synthetic"), "news", 5, seed=0)
+# --------------------------------------------------------------------------- chest X-rays
+def test_standin_xrays_are_new_balanced_repeatable_and_transformed(tmp_path):
+    c = course(tmp_path, "synthetic")
+    _, evaluation = transfer.chest_xray_transforms(32)
+    images, labels = data.heldout(c, "chest_xray", 20, seed=3, transform=evaluation)
+    assert images.shape == (20, 3, 32, 32) and labels.dtype == torch.int64 and Counter(labels.tolist()) == {0: 10, 1: 10}
+    assert not (tmp_path / "standin").exists(), "fresh X-rays need no stand-in files"
+    again, _ = data.heldout(c, "chest_xray", 20, seed=3, transform=evaluation)
+    other, _ = data.heldout(c, "chest_xray", 20, seed=4, transform=evaluation)
+    assert torch.equal(images, again) and not torch.equal(images, other)
+    files, _ = transfer.stack_dataset(data.chest_xray(c, "train", evaluation))
+    nearest = torch.cdist(images.flatten(1), files.flatten(1)).min(dim=1).values
+    assert (nearest > 1.0).all(), "held-out X-rays are not copies of the stand-in's files"
+    plain, _ = data.heldout(c, "chest_xray", 2, seed=3)
+    assert plain.shape == (2, 3, 256, 256) and 0 <= plain.min() and plain.max() <= 1, "ToTensor() by default"
+
+
+def test_real_xrays_come_from_val_at_most_all_of_them(tmp_path, no_network):
+    write_imagefolder_fixture(tmp_path / "chest_xray", per_class=4)
+    c = course(tmp_path, "real")
+    images, labels = data.heldout(c, "chest_xray", 200, seed=0, transform=T.ToTensor())
+    assert images.shape == (8, 3, 40, 50) and Counter(labels.tolist()) == {0: 4, 1: 4}
+    val = transfer.stack_dataset(data.chest_xray(c, "val", T.ToTensor()))[0]
+    assert sorted(float(x.mean()) for x in images) == sorted(float(x.mean()) for x in val), "the val/ images"
+    two, two_labels = data.heldout(c, "chest_xray", 2, seed=0, transform=T.ToTensor())
+    assert len(two) == 2 and sorted(two_labels.tolist()) == [0, 1]
+
+
+# --------------------------------------------------------------------------- news
+def test_standin_articles_are_new_balanced_and_repeatable(smoke):
+    texts, labels = data.heldout(smoke, "news", 40, seed=7)
+    assert len(texts) == 40 and all(isinstance(t, str) and t for t in texts)
+    assert labels.dtype == torch.int64 and torch.bincount(labels).tolist() == [10] * 4
+    assert data.heldout(smoke, "news", 40, seed=7)[0] == texts and data.heldout(smoke, "news", 40, seed=8)[0] != texts
+    in_files = {text for split in data.news(smoke).values() for text in formats.read_news_csv(split)[0]}
+    assert not in_files & set(texts), "fresh articles are in none of the stand-in's files"
+    with pytest.raises(ValueError, match="stream of the news stand-in's own files"):
+        data.heldout(smoke, "news", 5, seed=REGISTRY["news"].seed)
+
+
+def test_real_articles_are_a_balanced_seeded_subset_of_the_validation_split(tmp_path, no_network):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for split, count in (("train", 4), ("valid", 12), ("test", 4)):
+        rows = [{"id": i, "content": f"{split} {i}", **{k: int(k == data.NEWS_CLASSES[i % 4]) for k in data.NEWS_CLASSES}}
+                for i in range(count)]
+        formats.write_news_csv(folder / f"{split}.csv", rows, data.NEWS_CLASSES)
+    c = course(tmp_path, "real")
+    texts, labels = data.heldout(c, "news", 8, seed=2)
+    assert len(set(texts)) == 8 and all(t.startswith("valid ") for t in texts)
+    assert [int(t.split()[1]) % 4 for t in texts] == labels.tolist() and torch.bincount(labels).tolist() == [2] * 4
+    again_texts, again_labels = data.heldout(c, "news", 8, seed=2)
+    assert again_texts == texts and torch.equal(again_labels, labels)
+    assert len(data.heldout(c, "news", 100, seed=2)[0]) == 12
+
+
+# --------------------------------------------------------------------------- arguments
+def test_heldout_rejects_other_data_sets_sizes_and_transforms_of_texts(tmp_path):
+    with pytest.raises(ValueError, match="fashion_mnist, mnist, cifar10, chest_xray, news"):
+        data.heldout(course(tmp_path, "synthetic"), "glove", 5, seed=0)
+    with pytest.raises(ValueError, match=">= 1"):
+        data.heldout(course(tmp_path, "synthetic"), "mnist", 0, seed=0)
+    with pytest.raises(ValueError, match="texts"):
+        data.heldout(course(tmp_path, "synthetic"), "news", 5, seed=0, transform=T.ToTensor())
     with pytest.raises(ValueError, match=">= 0"):
-        data.heldout(course(tmp_path, "synthetic"), "mnist", -1, seed=0)
+        data.heldout(course(tmp_path, "synthetic"), "mnist", 5, seed=-1)
