@@ -8,6 +8,8 @@ The grading environment of `cookbook/rules.py` is used (stand-in data, CPU), wit
     python benchmarks/suite.py [CHAPTER ...] [--profile smoke|quick|full] [--repeat N] [--cells N]
 
 ``--cells N`` also prints each notebook's N slowest cells (papermill's per-cell durations): where the time goes.
+``--own-floor`` also runs each notebook's own parameters and setup cells (its imports: torchvision, matplotlib,
+scikit-learn...) and prints the time beyond them: what the notebook spends on what it teaches.
 """
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ def main() -> int:
     parser.add_argument("--profile", choices=["smoke", "quick", "full"], default="smoke")
     parser.add_argument("--repeat", type=int, default=3, help="floor measurements (median is used)")
     parser.add_argument("--cells", type=int, default=0, help="also print each notebook's N slowest cells")
+    parser.add_argument("--own-floor", action="store_true", help="also time each notebook's own setup (its imports)")
     args = parser.parse_args()
     os.environ.update(rules.grading_environment())
     os.environ["COOKBOOK_PROFILE"] = args.profile
@@ -65,17 +68,25 @@ def main() -> int:
         floor = statistics.median(floors)
         print(f"profile {args.profile}; floor (kernel start + import torch, helpers + setup): {floor:.2f}s "
               f"(median of {', '.join(f'{f:.2f}' for f in floors)})")
-        total, failed = 0.0, 0
+        total, own_total, failed = 0.0, 0.0, 0
         for path in paths:
             res = execute(path, Path(tmp) / path.name)
             total += res.seconds
             failed += not res.ok
-            print(f"{path.parent.name}/{path.name:<45} {res.seconds:7.2f}s  {res.seconds / floor:5.2f}x floor  "
+            own = ""
+            if args.own_floor:
+                own_floor = execute(floor_notebook(path, Path(tmp) / f"floor-{path.name}")).seconds
+                own_total += own_floor
+                own = f"own setup {own_floor:5.2f}s, beyond it {res.seconds - own_floor:6.2f}s  "
+            print(f"{path.parent.name}/{path.name:<45} {res.seconds:7.2f}s  {res.seconds / floor:5.2f}x floor  {own}"
                   + (_metrics(res.metrics) if res.ok else f"FAILED: {res.error[:100]}"), flush=True)
             if args.cells and res.output and res.output.exists():
                 print("\n".join(slowest_cells(res.output, args.cells)), flush=True)
     print(f"\n{len(paths)} notebooks: total {total:.1f}s, floor x notebooks {floor * len(paths):.1f}s, "
           f"ratio {total / (floor * len(paths)):.2f}, slowest notebook above")
+    if args.own_floor:
+        print(f"each notebook's own setup (kernel start + its imports + setup): {own_total:.1f}s in all; beyond it "
+              f"{total - own_total:.1f}s; total / own setups {total / own_total:.2f}")
     return 1 if failed else 0
 
 

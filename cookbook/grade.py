@@ -311,21 +311,6 @@ def export_grades(root: Path, out_csv: Path, results: Iterable[StudentResult] = 
     return out_csv
 
 
-def read_grades(csv_path: Path) -> list[dict[str, str]]:
-    """Rows of an exported grades CSV."""
-    with open(csv_path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
-def notebook_scores(root: Path, student: str, assignment: str) -> dict[str, tuple[float, float]]:
-    """``{notebook: (score, max_score)}`` for one graded submission, read from the gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        sub = gb.find_submission(assignment, student)
-        return {nb.name: (float(nb.score), float(nb.max_score)) for nb in sub.notebooks}
-
-
 def cell_scores(root: Path, student: str, assignment: str) -> dict[tuple[str, str], float]:
     """``{(notebook, grade_id): score}`` of every graded cell of one submission."""
     from nbgrader.api import Gradebook

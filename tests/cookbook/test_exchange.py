@@ -21,11 +21,12 @@ import nbformat
 import pytest
 
 from cookbook import sandbox
-from cookbook.grade import grade_class, notebook_scores, read_grades
+from cookbook.grade import grade_class
 from cookbook.hosted import is_install_cell
 from cookbook.nbgrader_app import run_nbgrader
 from cookbook.release import release
 from tests.corpus.minicourse import CHAPTER, NOTEBOOK, make_course
+from tests.gradebook import notebook_scores, read_grades
 
 pytestmark = [
     pytest.mark.grading,

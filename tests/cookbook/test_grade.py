@@ -6,9 +6,10 @@ import shutil
 import nbformat
 import pytest
 
-from cookbook.grade import EXTRA_COLUMNS, find_submissions, grade_class, notebook_scores, read_grades
+from cookbook.grade import EXTRA_COLUMNS, find_submissions, grade_class
 from cookbook.release import release
 from tests.corpus.minicourse import CHAPTER, NOTEBOOK
+from tests.gradebook import notebook_scores, read_grades
 
 pytestmark = pytest.mark.xdist_group("mini-grading")
 

@@ -13,12 +13,13 @@ import nbformat
 import pytest
 
 from cookbook import rules
-from cookbook.grade import cell_scores, grade_class, read_grades
+from cookbook.grade import cell_scores, grade_class
 from cookbook.nbfiles import read_notebook
 from cookbook.release import release
 from cookbook.selfcheck import self_check
 from tests.corpus import dishonest
 from tests.corpus.minicourse import CHAPTER, NOTEBOOK, make_course
+from tests.gradebook import read_grades
 
 pytestmark = pytest.mark.xdist_group("integrity")
 CELL_TIMEOUT = 8  # seconds: keeps the endless loop cheap
