@@ -76,10 +76,7 @@ def main() -> int:
     parser.add_argument("--pause-file", type=Path, default=ROOT / "build" / "busy.pause",
                         help="while this file exists, wait before starting the next run (to use the machine meanwhile)")
     args = parser.parse_args()
-    targets = args.chapters or [f"ch0{i}" for i in range(2, 10)]
-    paths = [Path(t).resolve() for t in targets if t.endswith(".ipynb")]
-    paths += chapter_notebooks(ROOT, [t for t in targets if not t.endswith(".ipynb")]) if any(
-        not t.endswith(".ipynb") for t in targets) else []
+    paths = [p.resolve() for p in chapter_notebooks(ROOT, args.chapters or [f"ch0{i}" for i in range(2, 10)])]
     threads = {"after": {}, "before": {"COOKBOOK_THREADS": str(psutil.cpu_count())}}
     configs = args.configs.split(",")
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -27,8 +27,10 @@ def test_command_uses_this_interpreter_and_a_free_port():
 
 def test_runs_every_rank_and_collects_the_output(tmp_path):
     script = tmp_path / "hello.py"
-    script.write_text('import os\nprint("hello from rank", os.environ["RANK"], "of", os.environ["WORLD_SIZE"], '
-                      'os.environ["COOKBOOK_TEST_VALUE"], flush=True)\n')
+    # one write per line: workers run unbuffered (python -u), and print() with several arguments writes each piece
+    # separately, so two ranks' pieces could interleave within a line
+    script.write_text('import os, sys\nsys.stdout.write(f"hello from rank {os.environ[\'RANK\']} of '
+                      '{os.environ[\'WORLD_SIZE\']} {os.environ[\'COOKBOOK_TEST_VALUE\']}\\n")\n')
     result = torchrun(script, nproc=2, env={"COOKBOOK_TEST_VALUE": "xyz"}, timeout=180)
     assert result.ok, result.output
     assert "hello from rank 0 of 2 xyz" in result.output and "hello from rank 1 of 2 xyz" in result.output
